@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeRuntime.Contracts.Inference;
+using EdgeRuntime.Contracts.Models;
+
+namespace EdgeRuntime.Contracts;
+
+/// <summary>Source-generated JSON for every wire type: OIP objects in snake_case, as the protocol writes them.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSerializable(typeof(ServerMetadataResponse))]
+[JsonSerializable(typeof(ModelMetadataResponse))]
+[JsonSerializable(typeof(LiveResponse))]
+[JsonSerializable(typeof(ReadyResponse))]
+[JsonSerializable(typeof(ModelReadyResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(RepositoryIndexRequest))]
+[JsonSerializable(typeof(IReadOnlyList<RepositoryIndexEntry>))]
+[JsonSerializable(typeof(RepositoryModelRequest))]
+[JsonSerializable(typeof(ModelConfig))]
+[JsonSerializable(typeof(ModelManifest))]
+public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -1,0 +1,4 @@
+namespace EdgeRuntime.Contracts.Inference;
+
+/// <summary>OIP <c>$live_server_response</c>.</summary>
+public sealed record LiveResponse(bool Live);

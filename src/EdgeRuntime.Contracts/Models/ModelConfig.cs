@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeRuntime.Contracts.Models;
+
+/// <summary>
+/// A model's configuration, the JSON form of the fields of Triton's <c>ModelConfig</c> that EdgeRuntime
+/// uses: read from <c>&lt;repository&gt;/&lt;model&gt;/config.json</c> or the load call's <c>config</c> parameter.
+/// </summary>
+public sealed record ModelConfig
+{
+    public string? Name { get; init; }
+
+    public string? Backend { get; init; }
+
+    [JsonPropertyName("version_policy")]
+    public VersionPolicyConfig? VersionPolicy { get; init; }
+
+    /// <summary>The model file inside each version directory; <c>model.onnx</c> when absent.</summary>
+    [JsonPropertyName("default_model_filename")]
+    public string? DefaultModelFilename { get; init; }
+}

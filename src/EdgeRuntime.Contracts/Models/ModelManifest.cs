@@ -1,0 +1,33 @@
+namespace EdgeRuntime.Contracts.Models;
+
+/// <summary>
+/// <c>manifest.json</c> beside a model version: what it is, its files and the tensors it promises. Packages
+/// (<c>.edgepkg</c>) always carry one; a plain repository directory may.
+/// </summary>
+public sealed record ModelManifest
+{
+    public string? Name { get; init; }
+
+    public string? Version { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>Class names for classifier outputs, index by index.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    public IReadOnlyList<ManifestFile>? Files { get; init; }
+
+    /// <summary>Inputs the model must have; a load fails when the model disagrees.</summary>
+    public IReadOnlyList<ManifestTensor>? Inputs { get; init; }
+
+    public IReadOnlyList<ManifestTensor>? Outputs { get; init; }
+
+    /// <summary>How the model was quantized, as its producer describes it (e.g. "int8 QDQ static").</summary>
+    public string? Quantization { get; init; }
+}
+
+/// <summary>A file of a model version with its size and SHA-256 (lowercase hex).</summary>
+public sealed record ManifestFile(string Path, long Size, string Sha256);
+
+/// <summary>A tensor a manifest promises: name, OIP datatype, shape with -1 for dynamic dimensions.</summary>
+public sealed record ManifestTensor(string Name, string Datatype, IReadOnlyList<long> Shape);

@@ -1,0 +1,446 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using EdgeRuntime.Contracts;
+using EdgeRuntime.Contracts.Models;
+using EdgeRuntime.Device.Inference;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeRuntime.Device.Deployment;
+
+/// <summary>
+/// The models a device serves, read from a directory in Triton's layout
+/// (<c>&lt;root&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>, optional <c>config.json</c> and <c>manifest.json</c>).
+/// Loads, reloads and unloads one model at a time without disturbing the others; a swapped-out session
+/// drains its running requests before it closes.
+/// </summary>
+public sealed partial class ModelRepository : IDisposable
+{
+    private const string ConfigFileName = "config.json";
+    private const string ManifestFileName = "manifest.json";
+    private const string DefaultModelFileName = "model.onnx";
+
+    private readonly ConcurrentDictionary<string, ModelSlot> _models = new(StringComparer.Ordinal);
+    private readonly ModelSessionFactory _factory;
+    private readonly VersionPolicy _defaultPolicy;
+    private readonly ILogger _logger;
+
+    public ModelRepository(IOptions<EdgeRuntimeOptions> options, ModelSessionFactory factory, ILogger<ModelRepository> logger)
+    {
+        Root = options.Value.ModelRepositoryPath;
+        _factory = factory;
+        _logger = logger;
+        _defaultPolicy = VersionPolicy.TryParse(options.Value.VersionPolicy, out var policy) ? policy : VersionPolicy.LatestOne;
+    }
+
+    /// <summary>The repository directory.</summary>
+    public string Root { get; }
+
+    /// <summary>True when every model that should serve has all its selected versions ready.</summary>
+    public bool IsReady => _models.Values.All(slot =>
+        slot.UnloadedByRequest || (slot.Versions.Count > 0 && slot.Versions.All(v => !v.Selected || v.State == ModelState.Ready)));
+
+    /// <summary>Brings every model in line with the directory: new and changed versions load, removed ones unload.</summary>
+    public async Task ScanAsync(CancellationToken cancellationToken = default)
+    {
+        var onDisk = Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(IsValidName).ToHashSet(StringComparer.Ordinal)
+            : [];
+        foreach (var name in onDisk.Order(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var slot = _models.GetOrAdd(name, static _ => new ModelSlot());
+            if (!slot.UnloadedByRequest)
+            {
+                await ReconcileAsync(name, slot, force: false, configOverride: null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var name in _models.Keys.Where(n => !onDisk.Contains(n)).ToList())
+        {
+            if (_models.TryGetValue(name, out var slot))
+            {
+                await ReconcileAsync(name, slot, force: false, configOverride: null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads or reloads a model (the repository extension's load): re-reads its directory, writes uploaded
+    /// files first, and fails with the reasons when no version ends up ready.
+    /// </summary>
+    public async Task LoadAsync(string name, ModelConfig? configOverride = null, IReadOnlyDictionary<string, byte[]>? files = null, CancellationToken cancellationToken = default)
+    {
+        if (!IsValidName(name))
+        {
+            throw InferenceException.BadRequest($"'{name}' is not a valid model name");
+        }
+
+        var slot = _models.GetOrAdd(name, static _ => new ModelSlot());
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (files is { Count: > 0 })
+            {
+                WriteUploadedFiles(name, files);
+            }
+
+            if (!Directory.Exists(Path.Combine(Root, name)))
+            {
+                _models.TryRemove(new KeyValuePair<string, ModelSlot>(name, slot));
+                throw InferenceException.NotFound($"model '{name}' is not in the repository {Root}");
+            }
+
+            slot.UnloadedByRequest = false;
+            await ReconcileLockedAsync(name, slot, force: true, configOverride, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+
+        if (!slot.Versions.Any(v => v.State == ModelState.Ready))
+        {
+            var reasons = slot.Versions.Count == 0 ? "no version directory holds a model file" : string.Join("; ", slot.Versions.Select(v => $"version {v.Version}: {v.Reason}"));
+            throw InferenceException.BadRequest($"failed to load model '{name}': {reasons}");
+        }
+    }
+
+    /// <summary>Unloads every version of a model; requests already running finish first. It stays unloaded until loaded again.</summary>
+    public async Task UnloadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (!_models.TryGetValue(name, out var slot))
+        {
+            throw InferenceException.NotFound($"unknown model '{name}'");
+        }
+
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            slot.UnloadedByRequest = true;
+            var old = slot.Versions;
+            slot.Versions = [.. old.Select(v => v with { State = ModelState.Unavailable, Reason = "unloaded", Session = null })];
+            Retire(old, slot.Versions);
+            LogUnloaded(name);
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>Every model in the repository and every version it holds, with state and reason.</summary>
+    public IReadOnlyList<ModelIndexEntry> Index()
+    {
+        var entries = new List<ModelIndexEntry>();
+        var names = _models.Keys.ToHashSet(StringComparer.Ordinal);
+        if (Directory.Exists(Root))
+        {
+            names.UnionWith(Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(IsValidName));
+        }
+
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            if (!_models.TryGetValue(name, out var slot) || slot.Versions.Count == 0)
+            {
+                entries.Add(new ModelIndexEntry(name, null, ModelState.Unavailable, slot?.UnloadedByRequest == true ? "unloaded" : "not loaded"));
+                continue;
+            }
+
+            entries.AddRange(slot.Versions.OrderBy(v => v.Version).Select(v => new ModelIndexEntry(name, Format(v.Version), v.State, v.Reason)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>The versions of a model as the repository knows them, newest first; null for an unknown model.</summary>
+    public IReadOnlyList<ModelVersionStatus>? Find(string name) => _models.TryGetValue(name, out var slot) ? slot.Versions : null;
+
+    /// <summary>
+    /// Leases the session that serves <paramref name="name"/> at <paramref name="version"/> (the newest ready
+    /// one when null). The caller must <see cref="ModelSession.Release"/> it.
+    /// </summary>
+    /// <exception cref="InferenceException">NotFound for an unknown model or version, Unavailable when it is not ready.</exception>
+    public ModelSession Acquire(string name, string? version)
+    {
+        while (true)
+        {
+            var versions = _models.TryGetValue(name, out var slot) ? slot.Versions : [];
+            var status = SelectVersion(name, version, versions);
+            if (status.Session!.TryAcquire())
+            {
+                return status.Session;
+            }
+
+            // Retired between the read and the lease: the slot already holds its replacement (or none).
+            Thread.Yield();
+        }
+    }
+
+    private static ModelVersionStatus SelectVersion(string name, string? version, IReadOnlyList<ModelVersionStatus> versions)
+    {
+        if (versions.Count == 0)
+        {
+            throw InferenceException.NotFound($"unknown model '{name}'");
+        }
+
+        if (version is null)
+        {
+            return versions.FirstOrDefault(v => v.State == ModelState.Ready)
+                ?? throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' has no ready version: {string.Join("; ", versions.Select(v => $"version {v.Version}: {v.Reason}"))}");
+        }
+
+        if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            throw InferenceException.NotFound($"model '{name}' has no version '{version}' (versions are whole numbers)");
+        }
+
+        var status = versions.FirstOrDefault(v => v.Version == number)
+            ?? throw InferenceException.NotFound($"model '{name}' has no version {version}; it has {string.Join(", ", versions.Select(v => v.Version).Order())}");
+        return status.State == ModelState.Ready
+            ? status
+            : throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' version {version} is not ready: {status.Reason}");
+    }
+
+    private async Task ReconcileAsync(string name, ModelSlot slot, bool force, ModelConfig? configOverride, CancellationToken cancellationToken)
+    {
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReconcileLockedAsync(name, slot, force, configOverride, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    private async Task ReconcileLockedAsync(string name, ModelSlot slot, bool force, ModelConfig? configOverride, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Root, name);
+        var old = slot.Versions;
+        if (!Directory.Exists(directory))
+        {
+            _models.TryRemove(new KeyValuePair<string, ModelSlot>(name, slot));
+            slot.Versions = [];
+            Retire(old, slot.Versions);
+            if (old.Count > 0)
+            {
+                LogRemoved(name);
+            }
+
+            return;
+        }
+
+        ModelConfig? config;
+        try
+        {
+            config = configOverride ?? ReadJson(Path.Combine(directory, ConfigFileName), ContractsJsonContext.Default.ModelConfig);
+        }
+        catch (InvalidDataException ex)
+        {
+            // A broken config.json stops changes to this model; whatever it served keeps serving.
+            slot.Versions = [.. old.Select(v => v with { Reason = ex.Message })];
+            LogLoadFailed(name, "-", ex.Message);
+            return;
+        }
+
+        var fileName = config?.DefaultModelFilename ?? DefaultModelFileName;
+        var policy = VersionPolicy.From(config?.VersionPolicy, _defaultPolicy);
+        var onDisk = Directory.EnumerateDirectories(directory)
+            .Select(d => long.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
+            .Where(v => v >= 0 && File.Exists(Path.Combine(directory, Format(v), fileName)))
+            .ToList();
+        var selected = policy.Select(onDisk);
+
+        var next = new List<ModelVersionStatus>();
+        foreach (var version in onDisk.OrderDescending())
+        {
+            var existing = old.FirstOrDefault(v => v.Version == version);
+            if (!selected.Contains(version))
+            {
+                next.Add(new ModelVersionStatus(version, ModelState.Unavailable, $"not selected by version policy {policy}", null, null, Selected: false));
+                continue;
+            }
+
+            var path = Path.Combine(directory, Format(version), fileName);
+            var stamp = FileStamp.Of(path);
+            if (!force && existing is { Session: not null } && existing.Stamp == stamp)
+            {
+                next.Add(existing);
+                continue;
+            }
+
+            if (!force && existing is { Session: null, State: ModelState.Unavailable } && existing.Stamp == stamp && existing.Stamp is not null)
+            {
+                // Failed before and unchanged since: do not retry on every poll.
+                next.Add(existing);
+                continue;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var session = await Task.Run(() => LoadVersion(name, version, path), cancellationToken).ConfigureAwait(false);
+                next.Add(new ModelVersionStatus(version, ModelState.Ready, "", session, stamp, Selected: true));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                LogLoadFailed(name, Format(version), ex.Message);
+                next.Add(existing is { Session: not null }
+                    ? existing with { Reason = $"reload failed, still serving the earlier load: {ex.Message}" }
+                    : new ModelVersionStatus(version, ModelState.Unavailable, ex.Message, null, stamp, Selected: true));
+            }
+        }
+
+        slot.Versions = [.. next];
+        Retire(old, slot.Versions);
+    }
+
+    private ModelSession LoadVersion(string name, long version, string path)
+    {
+        var manifestPath = Path.Combine(Path.GetDirectoryName(path)!, ManifestFileName);
+        var manifest = ReadJson(manifestPath, ContractsJsonContext.Default.ModelManifest);
+        var properties = new Dictionary<string, string>();
+        if (manifest?.Description is { } description)
+        {
+            properties["description"] = description;
+        }
+
+        if (manifest?.Labels is { Count: > 0 } labels)
+        {
+            properties["labels"] = string.Join(",", labels);
+        }
+
+        if (manifest?.Quantization is { } quantization)
+        {
+            properties["quantization"] = quantization;
+        }
+
+        var session = _factory.Create(name, Format(version), path, properties);
+        try
+        {
+            CheckManifest(manifest, session);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckManifest(ModelManifest? manifest, ModelSession session)
+    {
+        Compare("input", manifest?.Inputs, session.Inputs);
+        Compare("output", manifest?.Outputs, session.Outputs);
+
+        static void Compare(string kind, IReadOnlyList<ManifestTensor>? promised, IReadOnlyList<TensorMetadata> actual)
+        {
+            foreach (var tensor in promised ?? [])
+            {
+                var match = actual.FirstOrDefault(a => a.Name == tensor.Name);
+                if (match is null || match.DataType.ToWireName() != tensor.Datatype || !match.Shape.SequenceEqual(tensor.Shape))
+                {
+                    var found = match is null ? "no such tensor" : $"{match.DataType.ToWireName()} {ModelSession.FormatShape(match.Shape)}";
+                    throw new InvalidDataException($"manifest.json promises {kind} '{tensor.Name}' {tensor.Datatype} {ModelSession.FormatShape([.. tensor.Shape])} but the model has {found}");
+                }
+            }
+        }
+    }
+
+    private void WriteUploadedFiles(string name, IReadOnlyDictionary<string, byte[]> files)
+    {
+        foreach (var (relative, content) in files)
+        {
+            // "file:<version>/<name>": the version must be a number and the name a plain file name.
+            var parts = relative.Split('/');
+            if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out _) || !IsValidName(parts[1]))
+            {
+                throw InferenceException.BadRequest($"file parameter 'file:{relative}' must be 'file:<version>/<file name>'");
+            }
+
+            var directory = Path.Combine(Root, name, parts[0]);
+            Directory.CreateDirectory(directory);
+            var target = Path.Combine(directory, parts[1]);
+            var temporary = target + ".upload";
+            File.WriteAllBytes(temporary, content);
+            File.Move(temporary, target, overwrite: true);
+        }
+    }
+
+    private static T? ReadJson<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize(stream, typeInfo);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(path)}: {ex.Message}", ex);
+        }
+    }
+
+    private static void Retire(IReadOnlyList<ModelVersionStatus> old, IReadOnlyList<ModelVersionStatus> current)
+    {
+        foreach (var status in old)
+        {
+            if (status.Session is { } session && !current.Any(c => ReferenceEquals(c.Session, session)))
+            {
+                session.Dispose();
+            }
+        }
+    }
+
+    private static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 200 && name != "." && name != ".." && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', '\0']) < 0;
+
+    private static string Format(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        foreach (var slot in _models.Values)
+        {
+            Retire(slot.Versions, []);
+            slot.Versions = [];
+        }
+    }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Model {Model} version {Version} failed to load: {Reason}")]
+    private partial void LogLoadFailed(string model, string version, string reason);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Model {Model} unloaded")]
+    private partial void LogUnloaded(string model);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Model {Model} removed from the repository; its versions are unloaded")]
+    private partial void LogRemoved(string model);
+
+    private sealed class ModelSlot
+    {
+        // Replaced whole, never mutated: readers take a consistent snapshot without locking.
+        private volatile ModelVersionStatus[] _versions = [];
+        private volatile bool _unloadedByRequest;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public IReadOnlyList<ModelVersionStatus> Versions
+        {
+            get => _versions;
+            set => _versions = [.. value];
+        }
+
+        public bool UnloadedByRequest
+        {
+            get => _unloadedByRequest;
+            set => _unloadedByRequest = value;
+        }
+    }
+}

@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeRuntime.Device.Inference;
+
+/// <summary>
+/// One loaded model version: a thread-safe ONNX Runtime session plus what the API says about it. Callers
+/// hold a lease (<see cref="TryAcquire"/>/<see cref="Release"/>) while they use it, so an unload or a
+/// reload retires the session without failing requests already running on it.
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private static readonly byte[] EmptyPinned = GC.AllocateArray<byte>(1, pinned: true);
+
+    private readonly InferenceSession _session;
+    private readonly Dictionary<string, TensorMetadata> _inputsByName;
+    private readonly Dictionary<string, TensorMetadata> _outputsByName;
+    private readonly string[] _allOutputNames;
+    private int _leases = 1;
+
+    internal ModelSession(
+        string name,
+        string version,
+        InferenceSession session,
+        string executionProvider,
+        IReadOnlyList<ProviderAttempt> skippedProviders,
+        IReadOnlyDictionary<string, string> properties)
+    {
+        Name = name;
+        Version = version;
+        _session = session;
+        ExecutionProvider = executionProvider;
+        SkippedProviders = skippedProviders;
+        Properties = properties;
+        Inputs = Describe(session.InputMetadata, "input");
+        Outputs = Describe(session.OutputMetadata, "output");
+        _inputsByName = Inputs.ToDictionary(i => i.Name);
+        _outputsByName = Outputs.ToDictionary(o => o.Name);
+        _allOutputNames = [.. Outputs.Select(o => o.Name)];
+    }
+
+    public string Name { get; }
+
+    public string Version { get; }
+
+    public IReadOnlyList<TensorMetadata> Inputs { get; }
+
+    public IReadOnlyList<TensorMetadata> Outputs { get; }
+
+    /// <summary>The provider the session was created with, e.g. <c>CPU</c> or <c>CUDA</c>.</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Providers the profile preferred over <see cref="ExecutionProvider"/>, with the reason each was passed over.</summary>
+    public IReadOnlyList<ProviderAttempt> SkippedProviders { get; }
+
+    /// <summary>Facts for the metadata's <c>parameters</c>: quantization, cache use, description.</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; }
+
+    /// <summary>Takes a lease; false once the session is retired and draining.</summary>
+    public bool TryAcquire()
+    {
+        var current = Volatile.Read(ref _leases);
+        while (current > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _leases, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns a lease; the last one out of a retired session closes it.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _leases) == 0)
+        {
+            _session.Dispose();
+        }
+    }
+
+    /// <summary>Stops new leases; the session closes when the last running request returns its lease.</summary>
+    public void Dispose() => Release();
+
+    /// <summary>Checks the request against the model, runs it and returns the outputs asked for.</summary>
+    /// <exception cref="InferenceException">BadRequest when the request does not fit the model, Internal when ONNX Runtime fails.</exception>
+    public InferenceResponse Run(InferenceRequest request, string modelName, CancellationToken cancellationToken = default)
+    {
+        var outputNames = ResolveOutputs(request);
+        var inputNames = new string[request.Inputs.Count];
+        var inputValues = new OrtValue[request.Inputs.Count];
+        var pins = new MemoryHandle[request.Inputs.Count];
+        var created = 0;
+        try
+        {
+            CheckInputs(request.Inputs);
+            for (var i = 0; i < request.Inputs.Count; i++)
+            {
+                var input = request.Inputs[i];
+                inputNames[i] = input.Name;
+                inputValues[i] = ToOrtValue(input, out pins[i]);
+                created++;
+            }
+
+            IDisposableReadOnlyCollection<OrtValue> results;
+            using (var runOptions = new RunOptions())
+            using (cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions))
+            {
+                try
+                {
+                    results = _session.Run(runOptions, inputNames, inputValues, outputNames);
+                }
+                catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("the caller went away", ex, cancellationToken);
+                }
+                catch (OnnxRuntimeException ex)
+                {
+                    throw new InferenceException(InferenceErrorKind.Internal, $"ONNX Runtime failed to run model '{modelName}' version {Version}: {ex.Message}", ex);
+                }
+            }
+
+            return new InferenceResponse
+            {
+                ModelName = modelName,
+                ModelVersion = Version,
+                Id = request.Id,
+                Parameters = request.Parameters,
+                Outputs = ToTensors(outputNames, results),
+            };
+        }
+        finally
+        {
+            for (var i = 0; i < created; i++)
+            {
+                inputValues[i].Dispose();
+                pins[i].Dispose();
+            }
+        }
+    }
+
+    private string[] ResolveOutputs(InferenceRequest request)
+    {
+        if (request.Outputs is not { Count: > 0 } requested)
+        {
+            return _allOutputNames;
+        }
+
+        var names = new string[requested.Count];
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var name = requested[i].Name;
+            if (!_outputsByName.ContainsKey(name))
+            {
+                throw InferenceException.BadRequest($"unknown output '{name}'; model '{Name}' has outputs {string.Join(", ", _allOutputNames.Select(n => $"'{n}'"))}");
+            }
+
+            if (Array.IndexOf(names, name, 0, i) >= 0)
+            {
+                throw InferenceException.BadRequest($"output '{name}' is requested twice");
+            }
+
+            names[i] = name;
+        }
+
+        return names;
+    }
+
+    private void CheckInputs(IReadOnlyList<InferenceTensor> inputs)
+    {
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            if (!_inputsByName.TryGetValue(input.Name, out var expected))
+            {
+                throw InferenceException.BadRequest($"unknown input '{input.Name}'; model '{Name}' has inputs {string.Join(", ", Inputs.Select(n => $"'{n.Name}'"))}");
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (inputs[j].Name == input.Name)
+                {
+                    throw InferenceException.BadRequest($"input '{input.Name}' is given twice");
+                }
+            }
+
+            if (input.DataType != expected.DataType)
+            {
+                throw InferenceException.BadRequest($"input '{input.Name}' has datatype {input.DataType.ToWireName()} but the model expects {expected.DataType.ToWireName()}");
+            }
+
+            if (!ShapeFits(input.Shape, expected.Shape))
+            {
+                throw InferenceException.BadRequest($"input '{input.Name}' has shape {FormatShape(input.Shape)} but the model expects {FormatShape(expected.Shape)} (-1 is any size)");
+            }
+        }
+
+        if (inputs.Count < Inputs.Count)
+        {
+            var missing = Inputs.Where(e => !inputs.Any(i => i.Name == e.Name)).Select(e => $"'{e.Name}'");
+            throw InferenceException.BadRequest($"missing input {string.Join(", ", missing)} for model '{Name}'");
+        }
+    }
+
+    private static bool ShapeFits(long[] actual, long[] expected)
+    {
+        if (actual.Length != expected.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < actual.Length; i++)
+        {
+            if (expected[i] >= 0 && actual[i] != expected[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal static string FormatShape(long[] shape) => $"[{string.Join(",", shape)}]";
+
+    private static unsafe OrtValue ToOrtValue(InferenceTensor tensor, out MemoryHandle pin)
+    {
+        if (tensor.DataType == TensorDataType.Bytes)
+        {
+            pin = default;
+            var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, tensor.Shape);
+            try
+            {
+                var data = tensor.Data.Span;
+                var offset = 0;
+                for (var i = 0; offset < data.Length; i++)
+                {
+                    var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
+                    value.StringTensorSetElementAt(data.Slice(offset + 4, length), i);
+                    offset += 4 + length;
+                }
+
+                return value;
+            }
+            catch
+            {
+                value.Dispose();
+                throw;
+            }
+        }
+
+        // The caller's buffer (pooled array or the request body itself) is pinned and handed to ONNX Runtime as is.
+        pin = tensor.Data.Length > 0 ? tensor.Data.Pin() : EmptyPinned.AsMemory().Pin();
+        return OrtValue.CreateTensorValueWithData(
+            OrtMemoryInfo.DefaultInstance,
+            tensor.DataType.ToOrt(),
+            tensor.Shape,
+            (IntPtr)pin.Pointer,
+            tensor.Data.Length);
+    }
+
+    private static unsafe InferenceTensor[] ToTensors(string[] names, IDisposableReadOnlyCollection<OrtValue> results)
+    {
+        var tensors = new InferenceTensor[names.Length];
+        var index = 0;
+        try
+        {
+            foreach (var value in results)
+            {
+                var name = names[index];
+                if (!value.IsTensor)
+                {
+                    throw new InferenceException(InferenceErrorKind.Internal, $"output '{name}' is a {value.OnnxType}, which the protocol cannot carry");
+                }
+
+                var info = value.GetTensorTypeAndShape();
+                if (!TensorDataTypes.TryFromOrt(info.ElementDataType, out var dataType))
+                {
+                    throw new InferenceException(InferenceErrorKind.Internal, $"output '{name}' has element type {info.ElementDataType}, which the protocol cannot carry");
+                }
+
+                if (dataType == TensorDataType.Bytes)
+                {
+                    tensors[index] = CopyStrings(name, info.Shape, value, checked((int)info.ElementCount));
+                    value.Dispose();
+                }
+                else
+                {
+                    // The output stays in ONNX Runtime's buffer; the tensor disposes the OrtValue when the response is written.
+                    var raw = value.GetTensorMutableRawData();
+                    fixed (byte* pointer = raw)
+                    {
+                        var memory = new NativeMemoryManager(pointer, raw.Length).Memory;
+                        tensors[index] = new InferenceTensor(name, dataType, info.Shape, memory, value);
+                    }
+                }
+
+                index++;
+            }
+
+            return tensors;
+        }
+        catch
+        {
+            foreach (var tensor in tensors)
+            {
+                tensor?.Dispose();
+            }
+
+            foreach (var value in results.Skip(index))
+            {
+                value.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static InferenceTensor CopyStrings(string name, long[] shape, OrtValue value, int count)
+    {
+        var total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            total += 4 + value.GetStringElementAsSpan(i).Length;
+        }
+
+        var buffer = new PooledBuffer(total);
+        var span = buffer.Array.AsSpan();
+        var offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var element = value.GetStringElementAsSpan(i);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], (uint)element.Length);
+            element.CopyTo(span[(offset + 4)..]);
+            offset += 4 + element.Length;
+        }
+
+        return new InferenceTensor(name, TensorDataType.Bytes, shape, buffer.Array.AsMemory(0, total), buffer);
+    }
+
+    private static TensorMetadata[] Describe(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind)
+    {
+        var described = new List<TensorMetadata>(nodes.Count);
+        foreach (var (name, node) in nodes)
+        {
+            if (!node.IsTensor || !TensorDataTypes.TryFromOrt(node.ElementDataType, out var dataType))
+            {
+                throw new InvalidDataException($"{kind} '{name}' is a {node.OnnxValueType} of {node.ElementDataType}, which the Open Inference Protocol cannot carry");
+            }
+
+            described.Add(new TensorMetadata(name, dataType, [.. node.Dimensions.Select(d => (long)d)]));
+        }
+
+        return [.. described];
+    }
+}

@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeRuntime.Device.Inference;
+
+/// <summary>
+/// Creates <see cref="ModelSession"/>s the way the device profile asks: tries each preferred execution
+/// provider the loaded ONNX Runtime offers, falls back on any failure, and keeps the optimised model on
+/// disk so that the next start skips graph optimisation.
+/// </summary>
+public sealed partial class ModelSessionFactory
+{
+    private readonly DeviceProfile _profile;
+    private readonly string? _cacheDirectory;
+    private readonly ILogger _logger;
+    private readonly GraphOptimizationLevel _optimizationLevel;
+
+    public ModelSessionFactory(DeviceProfile profile, string? cacheDirectory, ILogger<ModelSessionFactory> logger)
+    {
+        _profile = profile;
+        _cacheDirectory = profile.OptimizedModelCache ? cacheDirectory : null;
+        _logger = logger;
+        ExecutionProviders.TryParseOptimizationLevel(profile.GraphOptimizationLevel, out _optimizationLevel);
+    }
+
+    public DeviceProfile Profile => _profile;
+
+    /// <summary>Loads a model file. Throws with the reason when no provider, not even CPU, can run it.</summary>
+    public ModelSession Create(string name, string version, string modelPath, IReadOnlyDictionary<string, string>? properties = null)
+    {
+        var skipped = new List<ProviderAttempt>();
+        var preferred = _profile.ExecutionProviders.Select(ExecutionProviders.Canonical).ToList();
+        if (!preferred.Contains("CPU"))
+        {
+            preferred.Add("CPU");
+        }
+
+        Exception? lastFailure = null;
+        foreach (var provider in preferred)
+        {
+            if (!ExecutionProviders.Available.Contains(provider))
+            {
+                var reason = $"not in this ONNX Runtime build (it offers {string.Join(", ", ExecutionProviders.Available.Order())})";
+                skipped.Add(new ProviderAttempt(provider, reason));
+                LogProviderSkipped(name, version, provider, reason);
+                continue;
+            }
+
+            try
+            {
+                var (session, fromCache) = CreateSession(name, version, modelPath, provider);
+                var facts = new Dictionary<string, string>(properties ?? new Dictionary<string, string>())
+                {
+                    ["optimized_model_cache"] = fromCache ? "hit" : _cacheDirectory is null || provider != "CPU" ? "off" : "miss",
+                };
+                try
+                {
+                    var loaded = new ModelSession(name, version, session, provider, skipped, facts);
+                    LogLoaded(name, version, provider, fromCache);
+                    return loaded;
+                }
+                catch
+                {
+                    session.Dispose();
+                    throw;
+                }
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                lastFailure = ex;
+                skipped.Add(new ProviderAttempt(provider, ex.Message));
+                LogProviderFailed(name, version, provider, ex.Message);
+            }
+        }
+
+        throw new InvalidDataException(
+            $"no execution provider could load the model: {string.Join("; ", skipped.Select(s => $"{s.Provider}: {s.Reason}"))}",
+            lastFailure);
+    }
+
+    private (InferenceSession Session, bool FromCache) CreateSession(string name, string version, string modelPath, string provider)
+    {
+        // Only the CPU provider's optimised graph is portable across restarts on the same device; compiling
+        // providers (TensorRT, QNN, ...) keep caches of their own, configured through their provider options.
+        var cachePath = _cacheDirectory is not null && provider == "CPU" ? CachePath(modelPath, provider) : null;
+        if (cachePath is not null && File.Exists(cachePath))
+        {
+            try
+            {
+                using var cached = NewOptions(name, version, provider, GraphOptimizationLevel.ORT_DISABLE_ALL);
+                return (new InferenceSession(cachePath, cached), true);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                LogCacheUnusable(cachePath, ex.Message);
+                File.Delete(cachePath);
+            }
+        }
+
+        using var options = NewOptions(name, version, provider, _optimizationLevel);
+        string? pending = null;
+        if (cachePath is not null)
+        {
+            // Written beside the final name and renamed once the session exists, so a crash never leaves half a cache file.
+            pending = $"{cachePath}.{Environment.ProcessId}.tmp";
+            options.OptimizedModelFilePath = pending;
+        }
+
+        var session = new InferenceSession(modelPath, options);
+        if (pending is not null && File.Exists(pending))
+        {
+            try
+            {
+                File.Move(pending, cachePath!, overwrite: true);
+            }
+            catch (IOException ex)
+            {
+                LogCacheUnusable(cachePath!, ex.Message);
+                File.Delete(pending);
+            }
+        }
+
+        return (session, false);
+    }
+
+    private SessionOptions NewOptions(string name, string version, string provider, GraphOptimizationLevel level)
+    {
+        var options = new SessionOptions
+        {
+            LogId = $"{name}:{version}",
+            IntraOpNumThreads = _profile.IntraOpThreads,
+            InterOpNumThreads = _profile.InterOpThreads,
+            ExecutionMode = _profile.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = level,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            _profile.ProviderOptions.TryGetValue(provider, out var providerOptions);
+            ExecutionProviders.Append(options, provider, providerOptions);
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+
+    private string CachePath(string modelPath, string provider)
+    {
+        Directory.CreateDirectory(_cacheDirectory!);
+        using var stream = File.OpenRead(modelPath);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(stream))[..32];
+        var ortVersion = OrtEnv.Instance().GetVersionString();
+        return Path.Combine(_cacheDirectory!, $"{hash}-{provider}-{_profile.GraphOptimizationLevel}-ort{ortVersion}.onnx");
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Model {Model} version {Version} loaded on {Provider} (optimised-model cache hit: {FromCache})")]
+    private partial void LogLoaded(string model, string version, string provider, bool fromCache);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Model {Model} version {Version}: provider {Provider} skipped: {Reason}")]
+    private partial void LogProviderSkipped(string model, string version, string provider, string reason);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Model {Model} version {Version}: provider {Provider} failed, falling back: {Reason}")]
+    private partial void LogProviderFailed(string model, string version, string provider, string reason);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Optimised-model cache {Path} unusable, rebuilding it: {Reason}")]
+    private partial void LogCacheUnusable(string path, string reason);
+}

@@ -1,0 +1,15 @@
+namespace EdgeRuntime.Host.Api;
+
+/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository extension.</summary>
+internal static class ApiEndpointRouteBuilderExtensions
+{
+    public static WebApplication MapEdgeRuntimeApi(this WebApplication app)
+    {
+        app.UseMiddleware<AccessTokenMiddleware>();
+        app.MapHealthEndpoints();
+        app.MapModelEndpoints();
+        app.MapInferEndpoints();
+        app.MapRepositoryEndpoints();
+        return app;
+    }
+}
