@@ -329,17 +329,16 @@ public sealed class ModelSession : IDisposable
         }
 
         var buffer = new PooledBuffer(total);
-        var span = buffer.Array.AsSpan();
-        var offset = 0;
         for (var i = 0; i < count; i++)
         {
             var element = value.GetStringElementAsSpan(i);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], (uint)element.Length);
-            element.CopyTo(span[(offset + 4)..]);
-            offset += 4 + element.Length;
+            var room = buffer.GetSpan(4 + element.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(room, (uint)element.Length);
+            element.CopyTo(room[4..]);
+            buffer.Advance(4 + element.Length);
         }
 
-        return new InferenceTensor(name, TensorDataType.Bytes, shape, buffer.Array.AsMemory(0, total), buffer);
+        return new InferenceTensor(name, TensorDataType.Bytes, shape, buffer.WrittenMemory, buffer);
     }
 
     private static TensorMetadata[] Describe(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind)

@@ -32,8 +32,8 @@ internal static class InferEndpoints
         try
         {
             var headerLength = ParseHeaderLength(context.Request);
-            (body, var length) = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
-            var content = body.Array.AsMemory(0, length);
+            body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+            var content = body.WrittenMemory;
             if (headerLength == 0)
             {
                 request = InferenceRequestReader.ReadRaw(content, SingleInputOf(router, model, version), body);
@@ -71,7 +71,7 @@ internal static class InferEndpoints
 
     private static async Task WriteResponseAsync(HttpContext context, InferenceResponse response, InferenceRequest request)
     {
-        using var output = new PooledBufferWriter();
+        using var output = new PooledBuffer();
         var headerLength = InferenceResponseWriter.Write(response, request, output);
         context.Response.StatusCode = StatusCodes.Status200OK;
         if (headerLength is { } jsonLength)
@@ -84,7 +84,7 @@ internal static class InferEndpoints
             context.Response.ContentType = "application/json";
         }
 
-        context.Response.ContentLength = output.WrittenCount;
+        context.Response.ContentLength = output.Length;
         await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 

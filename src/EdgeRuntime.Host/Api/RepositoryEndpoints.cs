@@ -119,22 +119,19 @@ internal static class RepositoryEndpoints
         where T : class
     {
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
-        var (buffer, length) = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
-        using (buffer)
+        using var buffer = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+        if (buffer.Length == 0)
         {
-            if (length == 0)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            try
-            {
-                return JsonSerializer.Deserialize(buffer.Array.AsSpan(0, length), typeInfo);
-            }
-            catch (JsonException ex)
-            {
-                throw InferenceException.BadRequest($"malformed JSON: {ex.Message}");
-            }
+        try
+        {
+            return JsonSerializer.Deserialize(buffer.WrittenMemory.Span, typeInfo);
+        }
+        catch (JsonException ex)
+        {
+            throw InferenceException.BadRequest($"malformed JSON: {ex.Message}");
         }
     }
 }
