@@ -1,3 +1,7 @@
+using System.Text.Json;
+using EdgeRuntime.Contracts;
+using EdgeRuntime.Contracts.Models;
+using EdgeRuntime.Device.Inference.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.Device.Deployment;
@@ -25,7 +29,19 @@ public static partial class DemoModel
     public static void Write(string versionDirectory)
     {
         Directory.CreateDirectory(versionDirectory);
-        throw new NotImplementedException("waiting for the ONNX builder");
+        var model = SyntheticModels.Demo();
+        var weights = SyntheticModels.DemoWeights;
+        File.WriteAllBytes(Path.Combine(versionDirectory, "model.onnx"), model.Bytes);
+        var manifest = new ModelManifest
+        {
+            Name = Name,
+            Version = model.Version,
+            Description = model.Description,
+            Labels = weights.Labels,
+            Inputs = [new ManifestTensor("input", "FP32", [-1, 4])],
+            Outputs = [new ManifestTensor("probabilities", "FP32", [-1, 3])],
+        };
+        File.WriteAllText(Path.Combine(versionDirectory, "manifest.json"), JsonSerializer.Serialize(manifest, ContractsJsonContext.Default.ModelManifest));
     }
 
     [LoggerMessage(EventId = 1310, Level = LogLevel.Information, Message = "Empty model repository: installed the demo model at {Path}")]

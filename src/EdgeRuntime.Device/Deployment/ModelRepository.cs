@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeRuntime.Contracts;
 using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Inference.Onnx;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -313,9 +314,13 @@ public sealed partial class ModelRepository : IDisposable
             properties["labels"] = string.Join(",", labels);
         }
 
-        if (manifest?.Quantization is { } quantization)
+        var quantization = QuantizationInspector.Inspect(path);
+        properties["quantization"] = manifest?.Quantization ?? quantization.Format.ToString().ToUpperInvariant();
+        if (quantization.Format is not (QuantizationFormat.None or QuantizationFormat.Unknown))
         {
-            properties["quantization"] = quantization;
+            properties["quantization_mode"] = quantization.Mode.ToString().ToLowerInvariant();
+            properties["quantization_weight_type"] = quantization.WeightType.ToString().ToLowerInvariant();
+            properties["quantization_activation_type"] = quantization.ActivationType.ToString().ToLowerInvariant();
         }
 
         var session = _factory.Create(name, Format(version), path, properties);
