@@ -15,7 +15,6 @@ internal static class HealthEndpoints
         app.MapGet("/v2/health/live", Live);
         app.MapGet("/v2/health/ready", Ready);
         app.MapGet("/v2", ServerMetadata);
-        app.MapGet("/v2/", ServerMetadata);
         return app;
     }
 
