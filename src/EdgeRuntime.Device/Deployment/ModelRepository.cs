@@ -348,8 +348,8 @@ public sealed partial class ModelRepository : IDisposable
                 var match = actual.FirstOrDefault(a => a.Name == tensor.Name);
                 if (match is null || match.DataType.ToWireName() != tensor.Datatype || !match.Shape.SequenceEqual(tensor.Shape))
                 {
-                    var found = match is null ? "no such tensor" : $"{match.DataType.ToWireName()} {ModelSession.FormatShape(match.Shape)}";
-                    throw new InvalidDataException($"manifest.json promises {kind} '{tensor.Name}' {tensor.Datatype} {ModelSession.FormatShape([.. tensor.Shape])} but the model has {found}");
+                    var found = match is null ? "no such tensor" : $"{match.DataType.ToWireName()} {InferenceTensor.FormatShape(match.Shape)}";
+                    throw new InvalidDataException($"manifest.json promises {kind} '{tensor.Name}' {tensor.Datatype} {InferenceTensor.FormatShape([.. tensor.Shape])} but the model has {found}");
                 }
             }
         }

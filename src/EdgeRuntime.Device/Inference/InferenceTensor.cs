@@ -43,6 +43,9 @@ public sealed class InferenceTensor : IDisposable
         return count;
     }
 
+    /// <summary>A shape as error messages write it, e.g. <c>[2,3]</c> (-1 for a dynamic dimension).</summary>
+    public static string FormatShape(ReadOnlySpan<long> shape) => $"[{string.Join(",", shape.ToArray())}]";
+
     public void Dispose()
     {
         Interlocked.Exchange(ref _owner, null)?.Dispose();

@@ -196,7 +196,7 @@ public sealed class ModelSession : IDisposable
 
             if (!ShapeFits(input.Shape, expected.Shape))
             {
-                throw InferenceException.BadRequest($"input '{input.Name}' has shape {FormatShape(input.Shape)} but the model expects {FormatShape(expected.Shape)} (-1 is any size)");
+                throw InferenceException.BadRequest($"input '{input.Name}' has shape {InferenceTensor.FormatShape(input.Shape)} but the model expects {InferenceTensor.FormatShape(expected.Shape)} (-1 is any size)");
             }
         }
 
@@ -224,8 +224,6 @@ public sealed class ModelSession : IDisposable
 
         return true;
     }
-
-    internal static string FormatShape(long[] shape) => $"[{string.Join(",", shape)}]";
 
     private static unsafe OrtValue ToOrtValue(InferenceTensor tensor, out MemoryHandle pin)
     {

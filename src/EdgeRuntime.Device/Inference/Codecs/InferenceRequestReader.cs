@@ -93,7 +93,7 @@ internal static class InferenceRequestReader
             if (input.Shape.Length != 1 || input.Shape[0] is not (1 or -1))
             {
                 throw InferenceException.BadRequest(
-                    $"input '{input.Name}': a raw binary request can carry a BYTES input only of shape [1], not {FormatShape(input.Shape)}");
+                    $"input '{input.Name}': a raw binary request can carry a BYTES input only of shape [1], not {InferenceTensor.FormatShape(input.Shape)}");
             }
 
             if (body.Length > Array.MaxLength - 4)
@@ -122,18 +122,6 @@ internal static class InferenceRequestReader
         }
 
         return request;
-    }
-
-    /// <summary>A shape as messages write it, e.g. <c>[2,3]</c>.</summary>
-    internal static string FormatShape(ReadOnlySpan<long> shape)
-    {
-        var text = new StringBuilder("[");
-        for (var i = 0; i < shape.Length; i++)
-        {
-            text.Append(i == 0 ? "" : ",").Append(shape[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return text.Append(']').ToString();
     }
 
     private static InferenceRequest ReadRequest(ref Utf8JsonReader reader, ReadOnlySpan<byte> header, BinarySection binary, List<InferenceTensor> inputs)
@@ -491,7 +479,7 @@ internal static class InferenceRequestReader
         }
         catch (OverflowException ex)
         {
-            throw new InferenceException(InferenceErrorKind.BadRequest, $"input '{name}': shape {FormatShape(shape)} has too many elements", ex);
+            throw new InferenceException(InferenceErrorKind.BadRequest, $"input '{name}': shape {InferenceTensor.FormatShape(shape)} has too many elements", ex);
         }
     }
 
@@ -506,7 +494,7 @@ internal static class InferenceRequestReader
                     ? (count * elementSize).ToString(CultureInfo.InvariantCulture)
                     : "more than " + long.MaxValue.ToString(CultureInfo.InvariantCulture);
                 throw InferenceException.BadRequest(
-                    $"input '{name}': binary_data_size is {bytes.Length} but shape {FormatShape(shape)} of {type.ToWireName()} needs {needed} bytes");
+                    $"input '{name}': binary_data_size is {bytes.Length} but shape {InferenceTensor.FormatShape(shape)} of {type.ToWireName()} needs {needed} bytes");
             }
 
             ValidateBool(name, type, bytes);
@@ -519,7 +507,7 @@ internal static class InferenceRequestReader
             if (bytes.Length - offset < 4)
             {
                 throw InferenceException.BadRequest(
-                    $"input '{name}': BYTES element {i} has no room for its 4-byte length in the {bytes.Length}-byte binary data (shape {FormatShape(shape)})");
+                    $"input '{name}': BYTES element {i} has no room for its 4-byte length in the {bytes.Length}-byte binary data (shape {InferenceTensor.FormatShape(shape)})");
             }
 
             var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes[offset..]);
@@ -536,7 +524,7 @@ internal static class InferenceRequestReader
         if (offset != bytes.Length)
         {
             throw InferenceException.BadRequest(
-                $"input '{name}': binary data has {bytes.Length - offset} bytes left over after the {count} BYTES elements of shape {FormatShape(shape)}");
+                $"input '{name}': binary data has {bytes.Length - offset} bytes left over after the {count} BYTES elements of shape {InferenceTensor.FormatShape(shape)}");
         }
     }
 
@@ -575,7 +563,7 @@ internal static class InferenceRequestReader
                 if (dynamicIndex >= 0)
                 {
                     throw InferenceException.BadRequest(
-                        $"input '{input.Name}': shape {FormatShape(input.Shape)} has more than one dynamic dimension, so a raw binary request cannot give its shape");
+                        $"input '{input.Name}': shape {InferenceTensor.FormatShape(input.Shape)} has more than one dynamic dimension, so a raw binary request cannot give its shape");
                 }
 
                 dynamicIndex = i;
@@ -597,7 +585,7 @@ internal static class InferenceRequestReader
         else if (dynamicIndex >= 0 || known != count)
         {
             throw InferenceException.BadRequest(
-                $"input '{input.Name}': the raw binary body holds {count} {type.ToWireName()} elements, which do not fit shape {FormatShape(input.Shape)}");
+                $"input '{input.Name}': the raw binary body holds {count} {type.ToWireName()} elements, which do not fit shape {InferenceTensor.FormatShape(input.Shape)}");
         }
 
         return shape;

@@ -32,7 +32,7 @@ internal static class JsonTensorDataReader
         var capacity = countOnly ? 0
             : type == TensorDataType.Bytes ? (int)Math.Min(elementCount * 8, Array.MaxLength)
             : elementCount * elementSize <= Array.MaxLength ? (int)(elementCount * elementSize)
-            : throw InferenceException.BadRequest($"input '{inputName}': shape {InferenceRequestReader.FormatShape(shape)} of {type.ToWireName()} is too large for JSON data");
+            : throw InferenceException.BadRequest($"input '{inputName}': shape {InferenceTensor.FormatShape(shape)} of {type.ToWireName()} is too large for JSON data");
 
         var buffer = new PooledBuffer(capacity);
         try
@@ -53,7 +53,7 @@ internal static class JsonTensorDataReader
                         if (index != elementCount)
                         {
                             throw InferenceException.BadRequest(
-                                $"input '{inputName}': data has {index} elements but shape {InferenceRequestReader.FormatShape(shape)} needs {elementCount}");
+                                $"input '{inputName}': data has {index} elements but shape {InferenceTensor.FormatShape(shape)} needs {elementCount}");
                         }
 
                         return buffer;

@@ -187,7 +187,7 @@ internal static class JsonTensorDataWriter
         }
         catch (OverflowException)
         {
-            problem = $"shape {InferenceRequestReader.FormatShape(tensor.Shape)} has too many elements";
+            problem = $"shape {InferenceTensor.FormatShape(tensor.Shape)} has too many elements";
             return false;
         }
 
@@ -196,7 +196,7 @@ internal static class JsonTensorDataWriter
             var elementSize = tensor.DataType.ElementSize();
             if (count > data.Length / elementSize || count * elementSize != data.Length)
             {
-                problem = $"holds {data.Length} bytes but shape {InferenceRequestReader.FormatShape(tensor.Shape)} of {tensor.DataType.ToWireName()} needs {(Int128)count * elementSize}";
+                problem = $"holds {data.Length} bytes but shape {InferenceTensor.FormatShape(tensor.Shape)} of {tensor.DataType.ToWireName()} needs {(Int128)count * elementSize}";
                 return false;
             }
 
