@@ -126,7 +126,8 @@ public sealed class DynamicBatcherTests
     public async Task InferAsync_QueueFull_RefusesWithRetryAfterAndServesEveryAcceptedRequest()
     {
         var session = _sessions.Load(SyntheticModels.Demo().Bytes, "demo");
-        var options = new BatchingOptions { MaxBatchSize = 8, MaxQueueSize = 2, MaxQueueDelay = TimeSpan.FromMilliseconds(300) };
+        // The two accepted requests wait out a 2 s delay, far longer than the instant between the calls below.
+        var options = new BatchingOptions { MaxBatchSize = 8, MaxQueueSize = 2, MaxQueueDelay = TimeSpan.FromSeconds(2) };
         using var batcher = new DynamicBatcher(session, options);
         var random = new Random(3);
         var accepted = new[] { batcher.InferAsync(TestSessions.FloatRequest("input", TestSessions.Readings(random, 1), [1, 4]), "demo"), batcher.InferAsync(TestSessions.FloatRequest("input", TestSessions.Readings(random, 1), [1, 4]), "demo") };
@@ -153,7 +154,7 @@ public sealed class DynamicBatcherTests
     public async Task InferAsync_CallerCancels_LeavesTheQueueAndFreesItsPlace()
     {
         var session = _sessions.Load(SyntheticModels.Demo().Bytes, "demo");
-        using var batcher = new DynamicBatcher(session, new BatchingOptions { MaxBatchSize = 8, MaxQueueSize = 1, MaxQueueDelay = TimeSpan.FromMilliseconds(200) });
+        using var batcher = new DynamicBatcher(session, new BatchingOptions { MaxBatchSize = 2, MaxQueueSize = 1, MaxQueueDelay = Forever });
         var random = new Random(5);
         using var cancellation = new CancellationTokenSource();
         var abandoned = batcher.InferAsync(TestSessions.FloatRequest("input", TestSessions.Readings(random, 1), [1, 4]), "demo", cancellation.Token);
@@ -163,8 +164,8 @@ public sealed class DynamicBatcherTests
 
         Assert.That(async () => await abandoned, Throws.InstanceOf<OperationCanceledException>());
         Assert.That(batcher.QueuedCount, Is.Zero);
-        using var served = await batcher.InferAsync(TestSessions.FloatRequest("input", TestSessions.Readings(random, 1), [1, 4]), "demo");
-        Assert.That(served.Outputs[0].Shape, Is.EqualTo(new long[] { 1, 3 }));
+        using var served = await batcher.InferAsync(TestSessions.FloatRequest("input", TestSessions.Readings(random, 2), [2, 4]), "demo");
+        Assert.That(served.Outputs[0].Shape, Is.EqualTo(new long[] { 2, 3 }));
         Assert.That(session.Statistics.Snapshot("demo", "1").ExecutionCount, Is.EqualTo(1), "the cancelled request never ran");
     }
 

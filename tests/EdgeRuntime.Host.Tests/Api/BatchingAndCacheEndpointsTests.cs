@@ -27,7 +27,8 @@ public sealed class BatchingAndCacheEndpointsTests
         _repository = Path.Combine(_data, "models");
         DemoModel.Write(Path.Combine(_repository, "demo", "1"));
         WriteDemo("batched", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 2000}}""");
-        WriteDemo("held", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 1500000, "default_queue_policy": {"max_queue_size": 1}}}""");
+        // "held" keeps a lone request queued for 3 s, far longer than the test needs to act on it.
+        WriteDemo("held", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 3000000, "default_queue_policy": {"max_queue_size": 1}}}""");
         WriteDemo("cached", """{"response_cache": {"enable": true}}""");
         var fixedBatch = new OnnxModelBuilder("fixed").AddInput("x", DataType.Float, 1, 4).AddNode("Identity", ["x"], ["y"]).AddOutput("y", DataType.Float, 1, 4).Build();
         WriteDemo("fixed_batch", """{"dynamic_batching": {}}""", fixedBatch);
