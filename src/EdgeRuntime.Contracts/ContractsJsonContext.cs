@@ -18,6 +18,7 @@ namespace EdgeRuntime.Contracts;
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(ModelReadyResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(ModelStatisticsResponse))]
 [JsonSerializable(typeof(RepositoryIndexRequest))]
 [JsonSerializable(typeof(IReadOnlyList<RepositoryIndexEntry>))]
 [JsonSerializable(typeof(RepositoryModelRequest))]

@@ -18,4 +18,19 @@ public sealed record ModelConfig
     /// <summary>The model file inside each version directory; <c>model.onnx</c> when absent.</summary>
     [JsonPropertyName("default_model_filename")]
     public string? DefaultModelFilename { get; init; }
+
+    /// <summary>
+    /// The largest batch (first dimension) one run may take when requests are batched together; 0 or absent
+    /// means the model is not batched.
+    /// </summary>
+    [JsonPropertyName("max_batch_size")]
+    public int? MaxBatchSize { get; init; }
+
+    /// <summary>Present to batch concurrent requests into one run, as Triton's dynamic batcher does.</summary>
+    [JsonPropertyName("dynamic_batching")]
+    public DynamicBatchingConfig? DynamicBatching { get; init; }
+
+    /// <summary>Opts the model into the device's response cache.</summary>
+    [JsonPropertyName("response_cache")]
+    public ResponseCacheConfig? ResponseCache { get; init; }
 }

@@ -267,7 +267,7 @@ public sealed partial class ModelRepository : IDisposable
 
             var path = Path.Combine(directory, Format(version), fileName);
             var stamp = FileStamp.Of(path);
-            if (!force && existing is { Session: not null } && existing.Stamp == stamp)
+            if (!force && existing is { Session: not null } && existing.Stamp == stamp && SameConfig(existing.Session.Config, config))
             {
                 next.Add(existing);
                 continue;
@@ -283,7 +283,7 @@ public sealed partial class ModelRepository : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var session = await Task.Run(() => LoadVersion(name, version, path), cancellationToken).ConfigureAwait(false);
+                var session = await Task.Run(() => LoadVersion(name, version, path, config), cancellationToken).ConfigureAwait(false);
                 next.Add(new ModelVersionStatus(version, ModelState.Ready, "", session, stamp, Selected: true));
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
@@ -299,7 +299,11 @@ public sealed partial class ModelRepository : IDisposable
         Retire(old, slot.Versions);
     }
 
-    private ModelSession LoadVersion(string name, long version, string path)
+    /// <summary>Whether a loaded version's configuration still holds; a changed one (batching, caching) reloads it.</summary>
+    private static bool SameConfig(ModelConfig? loaded, ModelConfig? current) =>
+        JsonSerializer.Serialize(loaded, ContractsJsonContext.Default.ModelConfig) == JsonSerializer.Serialize(current, ContractsJsonContext.Default.ModelConfig);
+
+    private ModelSession LoadVersion(string name, long version, string path, ModelConfig? config)
     {
         var manifestPath = Path.Combine(Path.GetDirectoryName(path)!, ManifestFileName);
         var manifest = ReadJson(manifestPath, ContractsJsonContext.Default.ModelManifest);
@@ -327,6 +331,8 @@ public sealed partial class ModelRepository : IDisposable
         try
         {
             CheckManifest(manifest, session);
+            Serving.BatchingOptions.From(config, session.Inputs, session.Outputs);
+            session.Config = config;
             return session;
         }
         catch

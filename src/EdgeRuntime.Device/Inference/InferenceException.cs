@@ -11,6 +11,9 @@ public sealed class InferenceException : Exception
 
     public InferenceErrorKind Kind { get; }
 
+    /// <summary>For <see cref="InferenceErrorKind.Unavailable"/>: when a retry may succeed (sent as <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static InferenceException BadRequest(string message) => new(InferenceErrorKind.BadRequest, message);
 
     public static InferenceException NotFound(string message) => new(InferenceErrorKind.NotFound, message);

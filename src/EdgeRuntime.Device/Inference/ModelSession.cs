@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using EdgeRuntime.Contracts.Models;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeRuntime.Device.Inference;
@@ -12,12 +14,14 @@ namespace EdgeRuntime.Device.Inference;
 public sealed class ModelSession : IDisposable
 {
     private static readonly byte[] EmptyPinned = GC.AllocateArray<byte>(1, pinned: true);
+    private static long _loadCount;
 
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorMetadata> _inputsByName;
     private readonly Dictionary<string, TensorMetadata> _outputsByName;
     private readonly string[] _allOutputNames;
     private int _leases = 1;
+    private IDisposable? _attachment;
 
     internal ModelSession(
         string name,
@@ -57,6 +61,42 @@ public sealed class ModelSession : IDisposable
     /// <summary>Facts for the metadata's <c>parameters</c>: quantization, cache use, description.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; }
 
+    /// <summary>The model's configuration (batching, caching) as it was when this version loaded.</summary>
+    public ModelConfig? Config { get; internal set; }
+
+    /// <summary>Unique to this load in this process: a reload of the same version gets a new one.</summary>
+    public long LoadId { get; } = Interlocked.Increment(ref _loadCount);
+
+    /// <summary>Counters since this version loaded.</summary>
+    public ModelStatistics Statistics { get; } = new();
+
+    /// <summary>Every output of the model, in the model's order.</summary>
+    public IReadOnlyList<string> OutputNames => _allOutputNames;
+
+    /// <summary>
+    /// Returns the per-session serving state (such as a batcher) attached to this session, creating it on
+    /// first use; it is disposed when the session closes.
+    /// </summary>
+    public T GetOrAttach<T>(Func<ModelSession, T> create)
+        where T : class, IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (Volatile.Read(ref _attachment) is T existing)
+        {
+            return existing;
+        }
+
+        var created = create(this);
+        var seen = Interlocked.CompareExchange(ref _attachment, created, null);
+        if (seen is null)
+        {
+            return created;
+        }
+
+        created.Dispose();
+        return seen as T ?? throw new InvalidOperationException($"session already holds a {seen.GetType().Name}");
+    }
+
     /// <summary>Takes a lease; false once the session is retired and draining.</summary>
     public bool TryAcquire()
     {
@@ -80,6 +120,7 @@ public sealed class ModelSession : IDisposable
     {
         if (Interlocked.Decrement(ref _leases) == 0)
         {
+            Interlocked.Exchange(ref _attachment, null)?.Dispose();
             _session.Dispose();
         }
     }
@@ -91,22 +132,52 @@ public sealed class ModelSession : IDisposable
     /// <exception cref="InferenceException">BadRequest when the request does not fit the model, Internal when ONNX Runtime fails.</exception>
     public InferenceResponse Run(InferenceRequest request, string modelName, CancellationToken cancellationToken = default)
     {
+        var outputNames = Validate(request);
+        return new InferenceResponse
+        {
+            ModelName = modelName,
+            ModelVersion = Version,
+            Id = request.Id,
+            Parameters = request.Parameters,
+            Outputs = Execute(request.Inputs, outputNames, modelName, batchSize: 1, cancellationToken),
+        };
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="request"/> fits the model (names, datatypes, shapes) and returns the
+    /// outputs to compute, in the order asked for.
+    /// </summary>
+    /// <exception cref="InferenceException">BadRequest, naming what does not fit.</exception>
+    public string[] Validate(InferenceRequest request)
+    {
         var outputNames = ResolveOutputs(request);
-        var inputNames = new string[request.Inputs.Count];
-        var inputValues = new OrtValue[request.Inputs.Count];
-        var pins = new MemoryHandle[request.Inputs.Count];
+        CheckInputs(request.Inputs);
+        return outputNames;
+    }
+
+    /// <summary>
+    /// Runs already validated inputs and returns <paramref name="outputNames"/>'s tensors, which live in
+    /// ONNX Runtime's memory until disposed. <paramref name="batchSize"/> is the number of requests' rows
+    /// the run carries, for the statistics.
+    /// </summary>
+    internal InferenceTensor[] Execute(IReadOnlyList<InferenceTensor> inputs, string[] outputNames, string modelName, int batchSize, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var inputNames = new string[inputs.Count];
+        var inputValues = new OrtValue[inputs.Count];
+        var pins = new MemoryHandle[inputs.Count];
         var created = 0;
         try
         {
-            CheckInputs(request.Inputs);
-            for (var i = 0; i < request.Inputs.Count; i++)
+            for (var i = 0; i < inputs.Count; i++)
             {
-                var input = request.Inputs[i];
+                var input = inputs[i];
                 inputNames[i] = input.Name;
                 inputValues[i] = ToOrtValue(input, out pins[i]);
                 created++;
             }
 
+            var inferStart = Stopwatch.GetTimestamp();
             IDisposableReadOnlyCollection<OrtValue> results;
             using (var runOptions = new RunOptions())
             using (cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions))
@@ -125,14 +196,11 @@ public sealed class ModelSession : IDisposable
                 }
             }
 
-            return new InferenceResponse
-            {
-                ModelName = modelName,
-                ModelVersion = Version,
-                Id = request.Id,
-                Parameters = request.Parameters,
-                Outputs = ToTensors(outputNames, results),
-            };
+            var outputStart = Stopwatch.GetTimestamp();
+            var tensors = ToTensors(outputNames, results);
+            var end = Stopwatch.GetTimestamp();
+            Statistics.RecordExecution(batchSize, Nanoseconds(start, inferStart), Nanoseconds(inferStart, outputStart), Nanoseconds(outputStart, end));
+            return tensors;
         }
         finally
         {
@@ -143,6 +211,8 @@ public sealed class ModelSession : IDisposable
             }
         }
     }
+
+    private static long Nanoseconds(long from, long to) => (long)((to - from) * (1_000_000_000.0 / Stopwatch.Frequency));
 
     private string[] ResolveOutputs(InferenceRequest request)
     {

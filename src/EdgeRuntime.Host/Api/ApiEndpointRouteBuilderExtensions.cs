@@ -1,6 +1,6 @@
 namespace EdgeRuntime.Host.Api;
 
-/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository extension.</summary>
+/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository and statistics extensions.</summary>
 internal static class ApiEndpointRouteBuilderExtensions
 {
     public static WebApplication MapEdgeRuntimeApi(this WebApplication app)
@@ -9,6 +9,7 @@ internal static class ApiEndpointRouteBuilderExtensions
         app.MapHealthEndpoints();
         app.MapModelEndpoints();
         app.MapInferEndpoints();
+        app.MapStatisticsEndpoints();
         app.MapRepositoryEndpoints();
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
 using EdgeRuntime.Contracts;
 using EdgeRuntime.Contracts.Inference;
@@ -14,7 +15,7 @@ internal static class ApiResults
         return context.Response.WriteAsJsonAsync(value, typeInfo, contentType: "application/json", context.RequestAborted);
     }
 
-    public static Task WriteErrorAsync(HttpContext context, int statusCode, string message)
+    public static Task WriteErrorAsync(HttpContext context, int statusCode, string message, TimeSpan? retryAfter = null)
     {
         if (context.Response.HasStarted)
         {
@@ -22,11 +23,17 @@ internal static class ApiResults
         }
 
         context.Response.Clear();
+        if (retryAfter is { } delay)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
         return WriteJsonAsync(context, new ErrorResponse(message), ContractsJsonContext.Default.ErrorResponse, statusCode);
     }
 
+    /// <summary>Answers a failed inference with its status, and <c>Retry-After</c> when the failure says when to retry.</summary>
     public static Task WriteErrorAsync(HttpContext context, InferenceException exception) =>
-        WriteErrorAsync(context, StatusCodeOf(exception.Kind), exception.Message);
+        WriteErrorAsync(context, StatusCodeOf(exception.Kind), exception.Message, exception.RetryAfter);
 
     public static int StatusCodeOf(InferenceErrorKind kind) => kind switch
     {

@@ -8,7 +8,7 @@ namespace EdgeRuntime.Host.Api;
 internal static class HealthEndpoints
 {
     /// <summary>The protocol extensions this server implements, as reported in server metadata.</summary>
-    public static readonly IReadOnlyList<string> Extensions = ["binary_tensor_data", "model_repository"];
+    public static readonly IReadOnlyList<string> Extensions = ["binary_tensor_data", "model_repository", "statistics"];
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Codecs;
@@ -44,7 +45,7 @@ internal static class InferEndpoints
             }
 
             body = null;
-            response = router.Infer(model, version, request, context.RequestAborted);
+            response = await router.InferAsync(model, version, request, context.RequestAborted).ConfigureAwait(false);
             await WriteResponseAsync(context, response, request).ConfigureAwait(false);
         }
         catch (InferenceException ex)
@@ -69,23 +70,42 @@ internal static class InferEndpoints
         }
     }
 
+    /// <summary>
+    /// Sends the response: the JSON part through one small pooled buffer, binary outputs straight from the
+    /// memory the model wrote them to (ONNX Runtime's, or the batch's) into the socket's pipe.
+    /// </summary>
     private static async Task WriteResponseAsync(HttpContext context, InferenceResponse response, InferenceRequest request)
     {
-        using var output = new PooledBuffer();
-        var headerLength = InferenceResponseWriter.Write(response, request, output);
-        context.Response.StatusCode = StatusCodes.Status200OK;
+        using var header = new PooledBuffer(1024);
+        var headerLength = InferenceResponseWriter.WriteHeader(response, request, header);
+        var http = context.Response;
+        http.StatusCode = StatusCodes.Status200OK;
         if (headerLength is { } jsonLength)
         {
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.Headers[HeaderLengthHeader] = jsonLength.ToString(CultureInfo.InvariantCulture);
+            http.ContentType = "application/octet-stream";
+            http.Headers[HeaderLengthHeader] = jsonLength.ToString(CultureInfo.InvariantCulture);
+            http.ContentLength = jsonLength + InferenceResponseWriter.BinaryLength(response, request);
         }
         else
         {
-            context.Response.ContentType = "application/json";
+            http.ContentType = "application/json";
+            http.ContentLength = header.Length;
         }
 
-        context.Response.ContentLength = output.Length;
-        await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        var body = http.BodyWriter;
+        body.Write(header.WrittenMemory.Span);
+        if (headerLength is not null)
+        {
+            foreach (var tensor in response.Outputs)
+            {
+                if (request.WantsBinary(tensor.Name))
+                {
+                    body.Write(tensor.Data.Span);
+                }
+            }
+        }
+
+        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     private static int? ParseHeaderLength(HttpRequest request)

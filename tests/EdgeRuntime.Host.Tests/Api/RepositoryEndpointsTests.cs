@@ -23,7 +23,7 @@ public sealed class RepositoryEndpointsTests
         File.WriteAllText(profile, """{ "name": "cuda-first", "executionProviders": ["CUDA", "CPU"] }""");
         _host = await EdgeRuntimeProcess.StartAsync(_data, ["--profile", profile]);
         _client = _host.CreateClient();
-        await WaitUntilAsync(async () => (await Oip.GetJsonAsync(_client, "/v2/models/demo/ready")).Status == 200);
+        await Wait.UntilAsync(async () => (await Oip.GetJsonAsync(_client, "/v2/models/demo/ready")).Status == 200);
     }
 
     [OneTimeTearDown]
@@ -182,26 +182,12 @@ public sealed class RepositoryEndpointsTests
         TestRepository.WriteModel(_repository, "float_mlp", 2, SyntheticModels.FloatMlp().Bytes);
         var (swap, _) = await Oip.PostJsonAsync(_client, "/v2/repository/models/float_mlp/load", "");
         Assert.That(swap, Is.EqualTo(200));
-        await WaitUntilAsync(() => Task.FromResult(versions.Contains("2")));
+        await Wait.UntilAsync(() => Task.FromResult(versions.Contains("2")));
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
         Assert.That(statuses, Is.Not.Empty);
         Assert.That(statuses.Where(s => s != 200), Is.Empty, $"{statuses.Count} requests, {statuses.Count(s => s != 200)} failed");
         Assert.That(versions, Does.Contain("1").And.Contain("2"));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("condition not met within 60 s");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -139,7 +139,7 @@ public sealed class HostingTests
 
         Assert.That(status, Is.EqualTo(200));
         Assert.That(body!["name"]!.GetValue<string>(), Is.EqualTo("edge-runtime"));
-        Assert.That(body["extensions"]!.AsArray().Select(e => e!.GetValue<string>()), Is.EquivalentTo(new[] { "binary_tensor_data", "model_repository" }));
+        Assert.That(body["extensions"]!.AsArray().Select(e => e!.GetValue<string>()), Is.EquivalentTo(new[] { "binary_tensor_data", "model_repository", "statistics" }));
         Assert.That((await Oip.GetJsonAsync(client, "/v2/health/live")).Body!["live"]!.GetValue<bool>(), Is.True);
     }
 }

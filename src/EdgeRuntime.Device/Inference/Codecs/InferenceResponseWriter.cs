@@ -22,6 +22,29 @@ internal static class InferenceResponseWriter
     /// </summary>
     public static int? Write(InferenceResponse response, InferenceRequest request, IBufferWriter<byte> output)
     {
+        if (WriteHeader(response, request, output) is not { } headerLength)
+        {
+            return null;
+        }
+
+        foreach (var tensor in response.Outputs)
+        {
+            if (request.WantsBinary(tensor.Name))
+            {
+                output.Write(tensor.Data.Span);
+            }
+        }
+
+        return headerLength;
+    }
+
+    /// <summary>
+    /// Writes only the JSON part of the response. Returns its length when outputs go binary, which the caller
+    /// then sends straight from their buffers (each output that <see cref="InferenceRequest.WantsBinary"/>, in order) without copying them
+    /// here; null when the JSON is the whole body.
+    /// </summary>
+    public static int? WriteHeader(InferenceResponse response, InferenceRequest request, IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(output);
@@ -90,20 +113,22 @@ internal static class InferenceResponseWriter
             headerLength = checked((int)json.BytesCommitted);
         }
 
-        if (!anyBinary)
-        {
-            return null;
-        }
+        return anyBinary ? headerLength : null;
+    }
 
+    /// <summary>The bytes of the outputs that go binary, in the order they follow the JSON header.</summary>
+    public static long BinaryLength(InferenceResponse response, InferenceRequest request)
+    {
+        long length = 0;
         foreach (var tensor in response.Outputs)
         {
             if (request.WantsBinary(tensor.Name))
             {
-                output.Write(tensor.Data.Span);
+                length += tensor.Data.Length;
             }
         }
 
-        return headerLength;
+        return length;
     }
 
     /// <summary>Writes the protocol's error object, <c>{"error": message}</c>.</summary>

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using EdgeRuntime.Contracts.Inference;
+
+namespace EdgeRuntime.Device.Inference;
+
+/// <summary>A thread-safe count of events and their summed duration, read as Triton's <c>{count, ns}</c>.</summary>
+public sealed class DurationCounter
+{
+    private long _count;
+    private long _ns;
+
+    /// <summary>Adds one event that started at <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp) and ends now.</summary>
+    public void AddSince(long startTimestamp) => Add(Stopwatch.GetElapsedTime(startTimestamp).Ticks * 100);
+
+    /// <summary>Adds <paramref name="count"/> events that took <paramref name="nanoseconds"/> in all.</summary>
+    public void Add(long nanoseconds, long count = 1)
+    {
+        Interlocked.Add(ref _count, count);
+        Interlocked.Add(ref _ns, nanoseconds);
+    }
+
+    public long Count => Volatile.Read(ref _count);
+
+    public DurationStatistic Snapshot() => new(Volatile.Read(ref _count), Volatile.Read(ref _ns));
+}
