@@ -91,7 +91,7 @@ public sealed class PretrainedModelTests
 
     private static string FetchPaddleOcr()
     {
-        var script = Path.GetFullPath(Path.Combine(RepositoryRoot(), "tests", "scripts", "fetch-models.sh"));
+        var script = Path.GetFullPath(Path.Combine(SourceTree.Root, "tests", "scripts", "fetch-models.sh"));
         using var process = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();
@@ -108,16 +108,5 @@ public sealed class PretrainedModelTests
         }
 
         return output.Trim();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EdgeRuntime.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("EdgeRuntime.sln not found above the test output");
     }
 }

@@ -47,12 +47,26 @@ internal sealed partial class EdgeRuntimeProcess : IAsyncDisposable
     public static string HostAssembly => Path.Combine(AppContext.BaseDirectory, "edge-runtime.dll");
 
     /// <summary>
+    /// A published <c>edge-runtime</c> executable named by <c>EDGE_RUNTIME_EXECUTABLE</c>, so every process test can run
+    /// against a trimmed or Native AOT publish; null runs <c>dotnet edge-runtime.dll</c>.
+    /// </summary>
+    public static string? PublishedExecutable =>
+        Environment.GetEnvironmentVariable("EDGE_RUNTIME_EXECUTABLE") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    /// <summary>
     /// Starts the host with <paramref name="args"/> (plus <c>--urls http://127.0.0.1:0</c> unless they give urls)
     /// and waits until it listens. Polling and the demo model are off unless the arguments turn them on.
+    /// <paramref name="executable"/> runs a published native executable instead of <c>dotnet edge-runtime.dll</c>.
     /// </summary>
-    public static async Task<EdgeRuntimeProcess> StartAsync(string dataDirectory, IEnumerable<string>? args = null, IReadOnlyDictionary<string, string>? environment = null, bool waitForListening = true)
+    public static async Task<EdgeRuntimeProcess> StartAsync(string dataDirectory, IEnumerable<string>? args = null, IReadOnlyDictionary<string, string>? environment = null, bool waitForListening = true, string? executable = null)
     {
-        var arguments = new List<string> { HostAssembly };
+        executable ??= PublishedExecutable;
+        var arguments = new List<string>();
+        if (executable is null)
+        {
+            arguments.Add(HostAssembly);
+        }
+
         var given = args?.ToList() ?? [];
         if (!given.Contains("--urls"))
         {
@@ -61,7 +75,7 @@ internal sealed partial class EdgeRuntimeProcess : IAsyncDisposable
 
         arguments.AddRange(["--data", dataDirectory]);
         arguments.AddRange(given);
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
