@@ -47,11 +47,12 @@ internal sealed partial class EdgeRuntimeProcess : IAsyncDisposable
     public static string HostAssembly => Path.Combine(AppContext.BaseDirectory, "edge-runtime.dll");
 
     /// <summary>
-    /// A published <c>edge-runtime</c> executable named by <c>EDGE_RUNTIME_EXECUTABLE</c>, so every process test can run
-    /// against a trimmed or Native AOT publish; null runs <c>dotnet edge-runtime.dll</c>.
+    /// A published <c>edge-runtime</c> executable named by <c>EDGE_RUNTIME_EXECUTABLE</c> (a relative path is taken from
+    /// the repository root), so every process test can run against a trimmed or Native AOT publish; null runs
+    /// <c>dotnet edge-runtime.dll</c>.
     /// </summary>
     public static string? PublishedExecutable =>
-        Environment.GetEnvironmentVariable("EDGE_RUNTIME_EXECUTABLE") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+        Environment.GetEnvironmentVariable("EDGE_RUNTIME_EXECUTABLE") is { Length: > 0 } path ? Path.GetFullPath(path, SourceTree.Root) : null;
 
     /// <summary>
     /// Starts the host with <paramref name="args"/> (plus <c>--urls http://127.0.0.1:0</c> unless they give urls)
