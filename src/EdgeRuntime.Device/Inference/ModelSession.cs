@@ -16,6 +16,9 @@ public sealed class ModelSession : IDisposable
     private static readonly byte[] EmptyPinned = GC.AllocateArray<byte>(1, pinned: true);
     private static long _loadCount;
 
+    [ThreadStatic]
+    private static RunOptions? _threadRunOptions;
+
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorMetadata> _inputsByName;
     private readonly Dictionary<string, TensorMetadata> _outputsByName;
@@ -221,9 +224,13 @@ public sealed class ModelSession : IDisposable
 
             var inferStart = Stopwatch.GetTimestamp();
             IDisposableReadOnlyCollection<OrtValue> results;
-            using (var runOptions = new RunOptions())
-            using (cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions))
+
+            // A thread runs one run at a time, so its RunOptions is reused; Terminate is reset after the
+            // registration is gone (disposing it waits out a callback in flight).
+            var runOptions = _threadRunOptions ??= new RunOptions();
+            try
             {
+                using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
                 try
                 {
                     results = _session.Run(runOptions, inputNames, inputValues, outputNames);
@@ -235,6 +242,13 @@ public sealed class ModelSession : IDisposable
                 catch (OnnxRuntimeException ex)
                 {
                     throw new InferenceException(InferenceErrorKind.Internal, $"ONNX Runtime failed to run model '{modelName}' version {Version}: {ex.Message}", ex);
+                }
+            }
+            finally
+            {
+                if (cancellationToken.CanBeCanceled)
+                {
+                    runOptions.Terminate = false;
                 }
             }
 
