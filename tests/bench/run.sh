@@ -5,7 +5,7 @@
 #
 # Measures, with the server pinned to one core and wrk (the load generator, installed from apt when
 # missing) to another:
-#   - raw InferenceSession.Run, the compute floor: demo (tiny), compute-bound (batch 1 and 32), PaddleOCR;
+#   - raw InferenceSession.Run, the compute floor: demo (tiny), compute-bound (batch 1 and 64), PaddleOCR;
 #   - a no-op Kestrel endpoint, the HTTP floor, at 1, 8 and 64 connections;
 #   - the host (edge-runtime) with batching off and on: demo JSON and binary and PaddleOCR binary at
 #     1, 8 and 64 connections, the compute-bound model binary at 64;
@@ -17,7 +17,7 @@
 #
 # Settings (environment): DURATION (8 s measured per point), WARMUP (2 s before each), SERVER_WARMUP (60 s
 # per server start), CONNECTIONS ("1 8 64"), SERVER_CPU (0), CLIENT_CPU (1), OCR_SIDE (160: PaddleOCR input [1,3,side,side]),
-# QUEUE_DELAY_US (500: the batcher's max_queue_delay_microseconds), BENCH_OUT (artifacts/bench).
+# QUEUE_DELAY_US (500: the compute-bound model's max_queue_delay_microseconds; the others use 0), BENCH_OUT (artifacts/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -110,7 +110,7 @@ raw() { # model shape batch: the model on the tensor of its binary request body
 say "raw InferenceSession.Run (core $server_cpu, $threads intra-op thread(s))"
 raw demo 1,4 1
 raw compute 1,1024 1
-raw compute 32,1024 32
+raw compute 64,1024 64
 if [ -n "$paddle" ]; then
   raw ocr "1,3,$ocr_side,$ocr_side" 1
 fi

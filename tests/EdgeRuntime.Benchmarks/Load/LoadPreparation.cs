@@ -41,13 +41,15 @@ internal static class LoadPreparation
         {
             var models = Path.Combine(output, batching ? "host-on" : "host-off", "models");
             DemoModel.Write(Path.Combine(models, "demo", "1"));
-            WriteConfig(models, "demo", maxBatchSize: 32, [8, 16, 32], batching ? queueDelay : null);
+            // Small models batch what queued while the previous run ran (no delay); the compute-bound one
+            // waits up to the queue delay for a full batch of 64, one per 64 connections.
+            WriteConfig(models, "demo", maxBatchSize: 32, [8, 16, 32], batching ? 0 : null);
             WriteModel(models, "compute", SyntheticModels.ComputeBound().Bytes);
-            WriteConfig(models, "compute", maxBatchSize: 32, [8, 16, 32], batching ? queueDelay : null);
+            WriteConfig(models, "compute", maxBatchSize: 64, [], batching ? queueDelay : null);
             if (paddle is not null)
             {
                 WriteModel(models, "ocr", File.ReadAllBytes(Path.Combine(paddle, PaddleDetector)));
-                WriteConfig(models, "ocr", maxBatchSize: 8, [4, 8], batching ? queueDelay : null);
+                WriteConfig(models, "ocr", maxBatchSize: 8, [4, 8], batching ? 0 : null);
             }
         }
 

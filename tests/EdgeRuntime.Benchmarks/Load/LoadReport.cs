@@ -125,7 +125,7 @@ internal static class LoadReport
 
         var off = Find("host", "compute", "binary", "off", "64");
         var on = Find("host", "compute", "binary", "on", "64");
-        var rawBatch = Find("raw", model: "compute", batch: "32");
+        var rawBatch = Find("raw", model: "compute", batch: "64");
         Target(
             markdown,
             "compute-bound, 64 connections: batching on ≥ 2.5 × the req/s of batching off",
@@ -133,7 +133,7 @@ internal static class LoadReport
             () => (on!.Rps >= 2.5 * off!.Rps, $"{on.Rps:F0} / {off.Rps:F0} = {on.Rps / off.Rps:F2} ×"));
         Target(
             markdown,
-            $"compute-bound, 64 connections, batching on: p99 ≤ 2 × (max queue delay {queueDelay:F0} µs + one batch of 32's compute)",
+            $"compute-bound, 64 connections, batching on: p99 ≤ 2 × (max queue delay {queueDelay:F0} µs + one batch of 64's compute)",
             [on, rawBatch],
             () =>
             {
