@@ -30,6 +30,13 @@ public sealed record ModelConfig
     [JsonPropertyName("dynamic_batching")]
     public DynamicBatchingConfig? DynamicBatching { get; init; }
 
+    /// <summary>
+    /// How many runs may execute at once (the first group's <c>count</c>); absent, as many as the cores
+    /// allow with the profile's intra-op threads.
+    /// </summary>
+    [JsonPropertyName("instance_group")]
+    public IReadOnlyList<InstanceGroupConfig>? InstanceGroup { get; init; }
+
     /// <summary>Opts the model into the device's response cache.</summary>
     [JsonPropertyName("response_cache")]
     public ResponseCacheConfig? ResponseCache { get; init; }

@@ -16,12 +16,18 @@ public sealed class ModelSession : IDisposable
     private static readonly byte[] EmptyPinned = GC.AllocateArray<byte>(1, pinned: true);
     private static long _loadCount;
 
+    [ThreadStatic]
+    private static RunOptions? _threadRunOptions;
+
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorMetadata> _inputsByName;
     private readonly Dictionary<string, TensorMetadata> _outputsByName;
     private readonly string[] _allOutputNames;
     private int _leases = 1;
+    private readonly int _defaultConcurrentRuns;
     private IDisposable? _attachment;
+    private ModelConfig? _config;
+    private SemaphoreSlim _runGate;
 
     internal ModelSession(
         string name,
@@ -29,7 +35,8 @@ public sealed class ModelSession : IDisposable
         InferenceSession session,
         string executionProvider,
         IReadOnlyList<ProviderAttempt> skippedProviders,
-        IReadOnlyDictionary<string, string> properties)
+        IReadOnlyDictionary<string, string> properties,
+        int defaultConcurrentRuns = 1)
     {
         Name = name;
         Version = version;
@@ -42,6 +49,9 @@ public sealed class ModelSession : IDisposable
         _inputsByName = Inputs.ToDictionary(i => i.Name);
         _outputsByName = Outputs.ToDictionary(o => o.Name);
         _allOutputNames = [.. Outputs.Select(o => o.Name)];
+        _defaultConcurrentRuns = Math.Max(1, defaultConcurrentRuns);
+        _runGate = new SemaphoreSlim(_defaultConcurrentRuns, _defaultConcurrentRuns);
+        MaxConcurrentRuns = _defaultConcurrentRuns;
     }
 
     public string Name { get; }
@@ -61,8 +71,21 @@ public sealed class ModelSession : IDisposable
     /// <summary>Facts for the metadata's <c>parameters</c>: quantization, cache use, description.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; }
 
-    /// <summary>The model's configuration (batching, caching) as it was when this version loaded.</summary>
-    public ModelConfig? Config { get; internal set; }
+    /// <summary>The model's configuration (batching, caching, concurrency) as it was when this version loaded.</summary>
+    public ModelConfig? Config
+    {
+        get => _config;
+        internal set
+        {
+            _config = value;
+            var runs = value?.InstanceGroup is [{ Count: > 0 and var count }, ..] ? count : _defaultConcurrentRuns;
+            _runGate = new SemaphoreSlim(runs, runs);
+            MaxConcurrentRuns = runs;
+        }
+    }
+
+    /// <summary>How many runs of this session may execute at once (see <see cref="RunAsync"/>).</summary>
+    public int MaxConcurrentRuns { get; private set; }
 
     /// <summary>Unique to this load in this process: a reload of the same version gets a new one.</summary>
     public long LoadId { get; } = Interlocked.Increment(ref _loadCount);
@@ -144,6 +167,28 @@ public sealed class ModelSession : IDisposable
     }
 
     /// <summary>
+    /// As <see cref="Run"/>, but at most <see cref="MaxConcurrentRuns"/> at once: the others wait their
+    /// turn asynchronously, holding no thread, and leave when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async ValueTask<InferenceResponse> RunAsync(InferenceRequest request, string modelName, CancellationToken cancellationToken = default)
+    {
+        var gate = _runGate;
+        if (!gate.Wait(0, CancellationToken.None))
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return Run(request, modelName, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
     /// Checks that <paramref name="request"/> fits the model (names, datatypes, shapes) and returns the
     /// outputs to compute, in the order asked for.
     /// </summary>
@@ -179,9 +224,13 @@ public sealed class ModelSession : IDisposable
 
             var inferStart = Stopwatch.GetTimestamp();
             IDisposableReadOnlyCollection<OrtValue> results;
-            using (var runOptions = new RunOptions())
-            using (cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions))
+
+            // A thread runs one run at a time, so its RunOptions is reused; Terminate is reset after the
+            // registration is gone (disposing it waits out a callback in flight).
+            var runOptions = _threadRunOptions ??= new RunOptions();
+            try
             {
+                using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
                 try
                 {
                     results = _session.Run(runOptions, inputNames, inputValues, outputNames);
@@ -193,6 +242,13 @@ public sealed class ModelSession : IDisposable
                 catch (OnnxRuntimeException ex)
                 {
                     throw new InferenceException(InferenceErrorKind.Internal, $"ONNX Runtime failed to run model '{modelName}' version {Version}: {ex.Message}", ex);
+                }
+            }
+            finally
+            {
+                if (cancellationToken.CanBeCanceled)
+                {
+                    runOptions.Terminate = false;
                 }
             }
 

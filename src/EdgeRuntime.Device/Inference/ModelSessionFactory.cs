@@ -24,6 +24,16 @@ public sealed partial class ModelSessionFactory
         ExecutionProviders.TryParseOptimizationLevel(profile.GraphOptimizationLevel, out _optimizationLevel);
     }
 
+    /// <summary>
+    /// Runs that fit the cores at once: each run may use the profile's intra-op threads (0 means every
+    /// core), so more would only make runs fight over the same cores and caches.
+    /// </summary>
+    public static int DefaultConcurrentRuns(DeviceProfile profile)
+    {
+        var threadsPerRun = profile.IntraOpThreads > 0 ? profile.IntraOpThreads : Environment.ProcessorCount;
+        return Math.Max(1, Environment.ProcessorCount / threadsPerRun);
+    }
+
     public DeviceProfile Profile => _profile;
 
     /// <summary>Loads a model file. Throws with the reason when no provider, not even CPU, can run it.</summary>
@@ -56,7 +66,7 @@ public sealed partial class ModelSessionFactory
                 };
                 try
                 {
-                    var loaded = new ModelSession(name, version, session, provider, skipped, facts);
+                    var loaded = new ModelSession(name, version, session, provider, skipped, facts, DefaultConcurrentRuns(_profile));
                     LogLoaded(name, version, provider, fromCache);
                     return loaded;
                 }

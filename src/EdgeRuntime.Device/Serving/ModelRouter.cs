@@ -75,7 +75,7 @@ public sealed class ModelRouter
 
         var response = BatcherOf(session) is { } batcher
             ? await batcher.InferAsync(request, model, cancellationToken).ConfigureAwait(false)
-            : session.Run(request, model, cancellationToken);
+            : await session.RunAsync(request, model, cancellationToken).ConfigureAwait(false);
         if (key is { } missed)
         {
             _cache.Add(missed, response);

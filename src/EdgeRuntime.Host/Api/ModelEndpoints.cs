@@ -44,6 +44,11 @@ internal static class ModelEndpoints
             {
                 ["version"] = session.Version,
                 ["execution_provider"] = session.ExecutionProvider,
+                ["max_concurrent_runs"] = session.MaxConcurrentRuns.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["dynamic_batching"] = ModelRouter.BatcherOf(session) is { } batcher
+                    ? $"max_batch_size {batcher.Options.MaxBatchSize}, max_queue_delay {batcher.Options.MaxQueueDelay.TotalMicroseconds:F0} µs"
+                    : "off",
+                ["response_cache"] = context.RequestServices.GetRequiredService<ResponseCache>().IsEnabledFor(session) ? "on" : "off",
             };
             if (session.SkippedProviders.Count > 0)
             {

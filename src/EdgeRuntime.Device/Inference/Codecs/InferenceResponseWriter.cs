@@ -14,6 +14,9 @@ internal static class InferenceResponseWriter
     // never embedded in HTML, which is what the default encoder guards against.
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
+
     /// <summary>
     /// Writes the response. Returns the length of the JSON header when any output went binary (the caller
     /// then sends <c>Inference-Header-Content-Length</c> and <c>application/octet-stream</c>), null when the
@@ -58,7 +61,11 @@ internal static class InferenceResponseWriter
 
         var anyBinary = false;
         int headerLength;
-        using (var json = new Utf8JsonWriter(output, Options))
+
+        // One writer per thread, reset onto each response's buffer: no writer allocated per response.
+        var json = _threadWriter ??= new Utf8JsonWriter(output, Options);
+        json.Reset(output);
+        try
         {
             json.WriteStartObject();
             json.WriteString("model_name"u8, response.ModelName);
@@ -111,6 +118,10 @@ internal static class InferenceResponseWriter
             json.WriteEndObject();
             json.Flush();
             headerLength = checked((int)json.BytesCommitted);
+        }
+        finally
+        {
+            json.Reset(NoOutput.Instance);
         }
 
         return anyBinary ? headerLength : null;
@@ -168,5 +179,17 @@ internal static class InferenceResponseWriter
         }
 
         json.WriteEndObject();
+    }
+
+    /// <summary>Where an idle writer points, so it holds no response buffer between uses.</summary>
+    private sealed class NoOutput : IBufferWriter<byte>
+    {
+        public static readonly NoOutput Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("an idle writer wrote");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("an idle writer wrote");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("an idle writer wrote");
     }
 }

@@ -15,6 +15,7 @@ internal static class SyntheticModels
 
     private const string Version = "1";
     private const string ModelDomain = "ai.edge-runtime.synthetic";
+    private const int ComputeBoundWidth = 1024;
 
     private static readonly TensorDataType[] AllTypesList =
     [
@@ -91,6 +92,18 @@ internal static class SyntheticModels
         Weights = Matrix(4, 3, (i, j) => checked((sbyte)(((((7 * ((3 * i) + j)) + 3) % 31) - 15) * 8))),
         WeightScale = 1f / 128,
         WeightZeroPoint = 0,
+    };
+
+    /// <summary>
+    /// The constants of <see cref="ComputeBound"/>: multiples of 1/64 in [-8/64, 8/64] (W1) and [-9/64, 9/64]
+    /// (W2) in a fixed scramble (the <c>i · j</c> term keeps rows from cancelling), so an input in [-1, 1]
+    /// gives activations of a few units.
+    /// </summary>
+    public static ComputeBoundParameters ComputeBoundWeights => new()
+    {
+        Width = ComputeBoundWidth,
+        Weights1 = Matrix(ComputeBoundWidth, ComputeBoundWidth, (i, j) => ((((7 * i) + (13 * j) + (i * j % 23)) % 17) - 8) / 64f),
+        Weights2 = Matrix(ComputeBoundWidth, ComputeBoundWidth, (i, j) => ((((11 * i) + (5 * j) + (i * j % 29)) % 19) - 9) / 64f),
     };
 
     /// <summary>The element types of <see cref="AllTypes"/>, one input/output pair each.</summary>
@@ -279,6 +292,30 @@ internal static class SyntheticModels
             .AddOutput("argmax", DataType.Int64, BatchDimension)
             .Build();
         return new SyntheticModel("multi_io", Version, description, bytes);
+    }
+
+    /// <summary>
+    /// A compute-bound float model for batching benchmarks: two dense 1024 × 1024 layers,
+    /// <c>y = Relu(x · W1) · W2</c> (8 MiB of weights). One row is a matrix-vector product limited by memory
+    /// bandwidth; a batch of rows is a matrix product that reuses every weight it loads, so batching pays.
+    /// Input <c>x</c> FP32 [batch, 1024]; output <c>y</c> FP32 [batch, 1024].
+    /// </summary>
+    public static SyntheticModel ComputeBound()
+    {
+        var p = ComputeBoundWeights;
+        const string description =
+            "Compute-bound benchmark model: y = Relu(x * W1) * W2 with two dense 1024 x 1024 float weight matrices. " +
+            "Input 'x' FP32 [batch, 1024]; output 'y' FP32 [batch, 1024].";
+        var bytes = NewBuilder("compute_bound", description)
+            .AddInput("x", DataType.Float, BatchDimension, p.Width)
+            .AddInitializer("w1", [p.Width, p.Width], [.. p.Weights1])
+            .AddInitializer("w2", [p.Width, p.Width], [.. p.Weights2])
+            .AddNode("MatMul", ["x", "w1"], ["h_matmul"])
+            .AddNode("Relu", ["h_matmul"], ["h"])
+            .AddNode("MatMul", ["h", "w2"], ["y"])
+            .AddOutput("y", DataType.Float, BatchDimension, p.Width)
+            .Build();
+        return new SyntheticModel("compute_bound", Version, description, bytes);
     }
 
     private static OnnxModelBuilder NewBuilder(string name, string description) =>

@@ -7,7 +7,7 @@ namespace EdgeRuntime.Device.Tests.Inference.Onnx;
 
 public sealed class SyntheticModelsTests
 {
-    private static readonly string[] ModelNames = ["demo", "float_mlp", "qoperator_uint8", "dynamic_quantized", "all_types", "multi_io"];
+    private static readonly string[] ModelNames = ["demo", "float_mlp", "qoperator_uint8", "dynamic_quantized", "all_types", "multi_io", "compute_bound"];
 
     [TestCaseSource(nameof(ModelNames))]
     public void Build_CalledTwice_IdenticalBytes(string name)
@@ -278,6 +278,39 @@ public sealed class SyntheticModelsTests
         });
     }
 
+    [Test]
+    public void ComputeBound_BatchOfEight_EachRowMatchesItsBatchOneRunAndTheReferenceMath()
+    {
+        var p = SyntheticModels.ComputeBoundWeights;
+        var model = SyntheticModels.ComputeBound().Bytes;
+        const int Rows = 8;
+        var input = new float[Rows * p.Width];
+        for (var i = 0; i < input.Length; i++)
+        {
+            // A fixed pattern in [-1, 1], different in every row.
+            input[i] = ((((3 * i) + (i / p.Width)) % 41) - 20) / 20f;
+        }
+
+        var batched = ModelRunner.RunFloat(model, "x", input, [Rows, p.Width], "y");
+        var hidden = ModelRunner.MatMul(input, [.. p.Weights1], Rows, p.Width, p.Width).Select(v => Math.Max(v, 0f)).ToArray();
+        var expected = ModelRunner.MatMul(hidden, [.. p.Weights2], Rows, p.Width, p.Width);
+
+        Assert.That(batched, Has.Length.EqualTo(Rows * p.Width));
+        Assert.That(expected.Max(MathF.Abs), Is.GreaterThan(1f), "the reference output is not degenerate");
+        for (var row = 0; row < Rows; row++)
+        {
+            var single = ModelRunner.RunFloat(model, "x", input[(row * p.Width)..((row + 1) * p.Width)], [1, p.Width], "y");
+            var batchedRow = batched[(row * p.Width)..((row + 1) * p.Width)];
+            var expectedRow = expected[(row * p.Width)..((row + 1) * p.Width)];
+            Assert.Multiple(() =>
+            {
+                // Batch 1 and batch 8 take different GEMM kernels, which sum in a different order.
+                Assert.That(batchedRow, Is.EqualTo(single).Within(1e-4f), $"row {row}: batch 8 vs batch 1");
+                Assert.That(batchedRow, Is.EqualTo(expectedRow).Within(1e-3f), $"row {row}: batch 8 vs reference");
+            });
+        }
+    }
+
     internal static SyntheticModel Build(string name) => name switch
     {
         "demo" => SyntheticModels.Demo(),
@@ -286,6 +319,7 @@ public sealed class SyntheticModelsTests
         "dynamic_quantized" => SyntheticModels.DynamicQuantized(),
         "all_types" => SyntheticModels.AllTypes(),
         "multi_io" => SyntheticModels.MultiIo(),
+        "compute_bound" => SyntheticModels.ComputeBound(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

@@ -1,0 +1,68 @@
+using EdgeRuntime.Device;
+using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Inference.Codecs;
+using EdgeRuntime.Device.Serving;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeRuntime.Benchmarks.Pipeline;
+
+/// <summary>
+/// The host's serving path without HTTP: a model repository in a temporary directory, loaded with the
+/// <c>default</c> device profile, behind a <see cref="ModelRouter"/>. <see cref="Serve"/> is what the infer
+/// endpoint does with a body it has read: decode, route and run, encode.
+/// </summary>
+internal sealed class InProcessServer : IDisposable
+{
+    private readonly string _data;
+    private readonly ModelRepository _repository;
+    private readonly ModelRouter _router;
+
+    private InProcessServer(string data, ModelRepository repository)
+    {
+        _data = data;
+        _repository = repository;
+        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())));
+    }
+
+    /// <summary>Writes each model into a fresh repository and loads them all.</summary>
+    public static InProcessServer Start(params (string Name, byte[] Bytes)[] models)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"edge-bench-{Guid.NewGuid():N}");
+        foreach (var (name, bytes) in models)
+        {
+            var version = Path.Combine(data, "models", name, "1");
+            Directory.CreateDirectory(version);
+            File.WriteAllBytes(Path.Combine(version, "model.onnx"), bytes);
+        }
+
+        var options = Options.Create(new EdgeRuntimeOptions { DataDirectory = data, RepositoryPollSeconds = 0, InstallDemoModel = false });
+        var factory = new ModelSessionFactory(DeviceProfiles.Load("default"), options.Value.CachePath, NullLogger<ModelSessionFactory>.Instance);
+        var repository = new ModelRepository(options, factory, NullLogger<ModelRepository>.Instance);
+        repository.ScanAsync().GetAwaiter().GetResult();
+        if (!repository.IsReady)
+        {
+            repository.Dispose();
+            throw new InvalidOperationException($"the benchmark models did not load: {string.Join("; ", repository.Index().Select(e => $"{e.Name}: {e.State} {e.Reason}"))}");
+        }
+
+        return new InProcessServer(data, repository);
+    }
+
+    /// <summary>Decodes <paramref name="body"/>, runs it on <paramref name="model"/> and encodes the response into <paramref name="output"/>.</summary>
+    public int? Serve(string model, ReadOnlyMemory<byte> body, int? inferenceHeaderLength, PooledBuffer output)
+    {
+        using var request = InferenceRequestReader.Read(body, inferenceHeaderLength);
+        // Unbatched models answer synchronously, as the endpoint sees it; a batched one would complete later.
+        var pending = _router.InferAsync(model, null, request);
+        using var response = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        return InferenceResponseWriter.Write(response, request, output);
+    }
+
+    public void Dispose()
+    {
+        _repository.Dispose();
+        Directory.Delete(_data, recursive: true);
+    }
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# The serving-performance load benchmark (issue 3), in one go:
+#
+#   tests/bench/run.sh
+#
+# Measures, with the server pinned to one core and wrk (the load generator, installed from apt when
+# missing) to another:
+#   - raw InferenceSession.Run, the compute floor: demo (tiny), compute-bound (batch 1 and 64), PaddleOCR;
+#   - a no-op Kestrel endpoint, the HTTP floor, at 1, 8 and 64 connections;
+#   - the host (edge-runtime) with batching off and on: demo JSON and binary and PaddleOCR binary at
+#     1, 8 and 64 connections, the compute-bound model binary at 64;
+# then prints the README's table and the issue's targets (PASS/MISS) into artifacts/bench/report.md.
+#
+# Each server is first warmed up for SERVER_WARMUP seconds at 64 connections with every request it will
+# get: on one core under full load the JIT needs 30-40 s to finish tiering up (throughput triples), and the
+# figures are for the steady state.
+#
+# Settings (environment): DURATION (8 s measured per point), WARMUP (2 s before each), SERVER_WARMUP (60 s
+# per server start), CONNECTIONS ("1 8 64"), SERVER_CPU (0), CLIENT_CPU (1), OCR_SIDE (160: PaddleOCR input [1,3,side,side]),
+# QUEUE_DELAY_US (500: the compute-bound model's max_queue_delay_microseconds; the others use 0), BENCH_OUT (artifacts/bench).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${BENCH_OUT:-$root/artifacts/bench}"
+duration="${DURATION:-8}"
+warmup="${WARMUP:-2}"
+server_warmup="${SERVER_WARMUP:-60}"
+connections="${CONNECTIONS:-1 8 64}"
+server_cpu="${SERVER_CPU:-0}"
+client_cpu="${CLIENT_CPU:-1}"
+ocr_side="${OCR_SIDE:-160}"
+queue_delay="${QUEUE_DELAY_US:-500}"
+lua="$root/tests/bench/infer.lua"
+logging=(--Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Information)
+
+pids=()
+stop() {
+  if kill -0 "$1" 2>/dev/null; then
+    kill "$1"
+    wait "$1" 2>/dev/null || true
+  fi
+}
+cleanup() {
+  for pid in "${pids[@]}"; do
+    stop "$pid"
+  done
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*" >&2; }
+
+# --- tools ------------------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "run.sh: wrk is not installed; run: sudo apt-get install -y wrk" >&2
+    exit 2
+  fi
+  say "installing wrk"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
+fi
+for tool in taskset curl dotnet; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is not installed" >&2; exit 2; }
+done
+if [ "$(nproc)" -lt 2 ]; then
+  echo "run.sh: warning: $(nproc) core; the server and wrk share it" >&2
+fi
+
+# --- build, models, request bodies --------------------------------------------------------------------
+say "building (Release)"
+dotnet build -c Release "$root/tests/EdgeRuntime.Benchmarks" -nologo -v quiet -clp:ErrorsOnly >&2
+rid="$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')"
+bin="$root/tests/EdgeRuntime.Benchmarks/bin/Release/net10.0/$rid"
+bench=(dotnet "$bin/EdgeRuntime.Benchmarks.dll")
+
+mkdir -p "$out/logs"
+work="$out/work"
+rm -rf "$work"
+paddle=""
+if ! paddle="$("$root/tests/scripts/fetch-models.sh")"; then
+  echo "run.sh: the PaddleOCR model is not available; its points are left out" >&2
+  paddle=""
+fi
+# ONNX Runtime's "every core" default (intraOpThreads 0) pins its own worker threads to every core, out of
+# the server's: the host and the raw runs both get the default profile with one intra-op thread per server core.
+threads="$(taskset -c "$server_cpu" nproc)"
+"${bench[@]}" prepare --out "$work" ${paddle:+--paddle "$paddle"} --ocr-side "$ocr_side" --queue-delay-us "$queue_delay" \
+  --intra-op-threads "$threads" >&2
+bodies="$work/bodies"
+results="$out/results.txt"
+: >"$results"
+: >"$out/warmup.txt"
+
+# record KEYS COMMAND...: runs COMMAND, which prints one "RESULT k=v ..." line, and appends KEYS + that line.
+record() {
+  local keys="$1" line
+  shift
+  line="$("$@" | grep '^RESULT ' | tail -n 1)"
+  [ -n "$line" ] || { echo "run.sh: no result from: $*" >&2; exit 1; }
+  echo "$keys ${line#RESULT }" | tee -a "$results" >&2
+}
+
+# --- compute floor: raw InferenceSession.Run on the server's core ----------------------------------------
+raw() { # model shape batch: the model on the tensor of its binary request body
+  record "kind=raw model=$1 format=- batching=- batch=$3 conns=-" \
+    taskset -c "$server_cpu" "${bench[@]}" raw-run --model "$work/host-off/models/$1/1/model.onnx" --shape "$2" \
+    --body "$bodies/$1.bin" --header-length "$(cat "$bodies/$1.bin.hlen")" --profile "$work/profile.json" \
+    --seconds "$duration" --warmup "$warmup"
+}
+say "raw InferenceSession.Run (core $server_cpu, $threads intra-op thread(s))"
+raw demo 1,4 1
+raw compute 1,1024 1
+raw compute 64,1024 64
+if [ -n "$paddle" ]; then
+  raw ocr "1,3,$ocr_side,$ocr_side" 1
+fi
+
+# --- servers ---------------------------------------------------------------------------------------------
+# start_server NAME COMMAND...: starts COMMAND on the server's core; sets url and server_pid.
+start_server() {
+  local name="$1" log="$out/logs/$1.log"
+  shift
+  (cd "$work" && exec taskset -c "$server_cpu" "$@") >"$log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  url=""
+  for _ in $(seq 600); do
+    url="$(grep -aoE 'listening on: http://127\.0\.0\.1:[0-9]+' "$log" | head -n 1 | sed 's/^listening on: //')" || true
+    [ -n "$url" ] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "run.sh: $name exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "run.sh: $name did not start listening within 60 s (see $log)" >&2; exit 1; }
+}
+
+wait_ready() {
+  for _ in $(seq 1200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/ready")" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "run.sh: the host is not ready after 120 s" >&2
+  exit 1
+}
+
+# check PATH BODY CONTENT_TYPE [HEADER_LENGTH]: one request by curl must answer 200.
+check() {
+  local status
+  status="$(curl -s -o "$out/logs/check.out" -w '%{http_code}' -X POST "$url$1" -H "Content-Type: $3" \
+    ${4:+-H "Inference-Header-Content-Length: $4"} --data-binary "@$2")"
+  [ "$status" = 200 ] || { echo "run.sh: POST $1 with $2 answered $status: $(head -c 500 "$out/logs/check.out")" >&2; exit 1; }
+}
+
+# warm_server SERVER REQUEST...: each REQUEST is "PATH BODY CONTENT_TYPE HEADER_LENGTH"; 5-s rounds of each at 64
+# connections, in turn, until SERVER_WARMUP seconds have passed. The rounds' figures go to warmup.txt.
+warm_server() {
+  local server="$1" start=$SECONDS request path body type hlen
+  shift
+  while [ $((SECONDS - start)) -lt "$server_warmup" ]; do
+    for request in "$@"; do
+      [ $((SECONDS - start)) -lt "$server_warmup" ] || break
+      read -r path body type hlen <<<"$request"
+      check "$path" "$body" "$type" "$hlen"
+      echo "warm-up server=$server $path $(basename "$body") $(env BODY_FILE="$body" CONTENT_TYPE="$type" HEADER_LENGTH="$hlen" \
+        taskset -c "$client_cpu" wrk -t1 -c64 --timeout 30s -d5s -s "$lua" "$url$path" | grep '^RESULT ')" >>"$out/warmup.txt"
+    done
+  done
+}
+
+# load KEYS PATH BODY CONTENT_TYPE HEADER_LENGTH CONNECTIONS: warm up, then one measured point.
+load() {
+  local keys="$1" path="$2" conns="$6"
+  local wrk_cmd=(env BODY_FILE="$3" CONTENT_TYPE="$4" HEADER_LENGTH="$5" taskset -c "$client_cpu"
+    wrk -t1 -c"$conns" --timeout 30s -s "$lua")
+  check "$path" "$3" "$4" "$5"
+  if [ "$warmup" != 0 ]; then
+    "${wrk_cmd[@]}" -d"${warmup}s" "$url$path" >/dev/null
+  fi
+  record "$keys conns=$conns" "${wrk_cmd[@]}" -d"${duration}s" "$url$path"
+}
+
+demo_hlen="$(cat "$bodies/demo.bin.hlen")"
+say "no-op HTTP endpoint (server on core $server_cpu, wrk on core $client_cpu; ${server_warmup} s warm-up)"
+start_server noop "${bench[@]}" noop-server --urls http://127.0.0.1:0 "${logging[@]}"
+warm_server noop "/v2/models/demo/infer $bodies/demo.bin application/octet-stream $demo_hlen"
+for c in $connections; do
+  load "kind=noop model=- format=binary batching=- batch=1" /v2/models/demo/infer "$bodies/demo.bin" application/octet-stream "$demo_hlen" "$c"
+done
+stop "$server_pid"
+
+for batching in off on; do
+  say "host, batching $batching"
+  start_server "host-$batching" dotnet "$bin/edge-runtime.dll" --urls http://127.0.0.1:0 --data "$work/host-$batching" \
+    --profile "$work/profile.json" --EdgeRuntime:RepositoryPollSeconds 0 --EdgeRuntime:InstallDemoModel false "${logging[@]}"
+  wait_ready
+  # The tiny model's requests twice per round: they exercise the request path most, so most of the JIT's work.
+  requests=("/v2/models/demo/infer $bodies/demo.bin application/octet-stream $demo_hlen"
+    "/v2/models/demo/infer $bodies/demo.json application/json"
+    "/v2/models/demo/infer $bodies/demo.bin application/octet-stream $demo_hlen"
+    "/v2/models/demo/infer $bodies/demo.json application/json"
+    "/v2/models/compute/infer $bodies/compute.bin application/octet-stream $(cat "$bodies/compute.bin.hlen")")
+  if [ -n "$paddle" ]; then
+    requests+=("/v2/models/ocr/infer $bodies/ocr.bin application/octet-stream $(cat "$bodies/ocr.bin.hlen")")
+  fi
+  say "warming up host-$batching (${server_warmup} s)"
+  warm_server "host-$batching" "${requests[@]}"
+  keys="kind=host batching=$batching batch=1"
+  for c in $connections; do
+    load "$keys model=demo format=json" /v2/models/demo/infer "$bodies/demo.json" application/json "" "$c"
+  done
+  for c in $connections; do
+    load "$keys model=demo format=binary" /v2/models/demo/infer "$bodies/demo.bin" application/octet-stream "$demo_hlen" "$c"
+  done
+  if [ -n "$paddle" ]; then
+    for c in $connections; do
+      load "$keys model=ocr format=binary" /v2/models/ocr/infer "$bodies/ocr.bin" application/octet-stream "$(cat "$bodies/ocr.bin.hlen")" "$c"
+    done
+  fi
+  load "$keys model=compute format=binary" /v2/models/compute/infer "$bodies/compute.bin" application/octet-stream "$(cat "$bodies/compute.bin.hlen")" 64
+  stop "$server_pid"
+done
+
+# --- report ------------------------------------------------------------------------------------------------
+say "report ($out/report.md)"
+"${bench[@]}" report --results "$results" --markdown "$out/report.md" --queue-delay-us "$queue_delay" --ocr-side "$ocr_side" \
+  --wrk-version "$(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
