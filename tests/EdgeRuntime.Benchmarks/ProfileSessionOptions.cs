@@ -14,24 +14,6 @@ internal static class ProfileSessionOptions
     {
         ExecutionProviders.TryParseOptimizationLevel(profile.GraphOptimizationLevel, out var level);
         var provider = profile.ExecutionProviders.Select(ExecutionProviders.Canonical).FirstOrDefault(ExecutionProviders.Available.Contains) ?? "CPU";
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = profile.IntraOpThreads,
-            InterOpNumThreads = profile.InterOpThreads,
-            ExecutionMode = profile.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = level,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        try
-        {
-            profile.ProviderOptions.TryGetValue(provider, out var providerOptions);
-            ExecutionProviders.Append(options, provider, providerOptions);
-            return options;
-        }
-        catch
-        {
-            options.Dispose();
-            throw;
-        }
+        return ModelSessionFactory.NewOptions(profile, "raw-run", provider, level);
     }
 }

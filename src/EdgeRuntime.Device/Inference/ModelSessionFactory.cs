@@ -134,20 +134,24 @@ public sealed partial class ModelSessionFactory
         return (session, false);
     }
 
-    private SessionOptions NewOptions(string name, string version, string provider, GraphOptimizationLevel level)
+    private SessionOptions NewOptions(string name, string version, string provider, GraphOptimizationLevel level) =>
+        NewOptions(_profile, $"{name}:{version}", provider, level);
+
+    /// <summary>The session options a profile gives a model on <paramref name="provider"/>; the benchmarks' raw runs use them too.</summary>
+    internal static SessionOptions NewOptions(DeviceProfile profile, string logId, string provider, GraphOptimizationLevel level)
     {
         var options = new SessionOptions
         {
-            LogId = $"{name}:{version}",
-            IntraOpNumThreads = _profile.IntraOpThreads,
-            InterOpNumThreads = _profile.InterOpThreads,
-            ExecutionMode = _profile.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
+            LogId = logId,
+            IntraOpNumThreads = profile.IntraOpThreads,
+            InterOpNumThreads = profile.InterOpThreads,
+            ExecutionMode = profile.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = level,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         try
         {
-            _profile.ProviderOptions.TryGetValue(provider, out var providerOptions);
+            profile.ProviderOptions.TryGetValue(provider, out var providerOptions);
             ExecutionProviders.Append(options, provider, providerOptions);
             return options;
         }
