@@ -19,7 +19,5 @@ public sealed class DurationCounter
         Interlocked.Add(ref _ns, nanoseconds);
     }
 
-    public long Count => Volatile.Read(ref _count);
-
     public DurationStatistic Snapshot() => new(Volatile.Read(ref _count), Volatile.Read(ref _ns));
 }

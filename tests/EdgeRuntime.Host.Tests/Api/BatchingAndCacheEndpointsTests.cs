@@ -26,12 +26,12 @@ public sealed class BatchingAndCacheEndpointsTests
         _data = TestRepository.NewDataDirectory("serving");
         _repository = Path.Combine(_data, "models");
         DemoModel.Write(Path.Combine(_repository, "demo", "1"));
-        WriteDemo("batched", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 2000}}""");
+        WriteConfiguredModel("batched", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 2000}}""");
         // "held" keeps a lone request queued for 3 s, far longer than the test needs to act on it.
-        WriteDemo("held", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 3000000, "default_queue_policy": {"max_queue_size": 1}}}""");
-        WriteDemo("cached", """{"response_cache": {"enable": true}}""");
+        WriteConfiguredModel("held", """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 3000000, "default_queue_policy": {"max_queue_size": 1}}}""");
+        WriteConfiguredModel("cached", """{"response_cache": {"enable": true}}""");
         var fixedBatch = new OnnxModelBuilder("fixed").AddInput("x", DataType.Float, 1, 4).AddNode("Identity", ["x"], ["y"]).AddOutput("y", DataType.Float, 1, 4).Build();
-        WriteDemo("fixed_batch", """{"dynamic_batching": {}}""", fixedBatch);
+        WriteConfiguredModel("fixed_batch", """{"dynamic_batching": {}}""", fixedBatch);
         _host = await EdgeRuntimeProcess.StartAsync(_data);
         _client = _host.CreateClient();
         await Wait.UntilAsync(async () => (await Oip.GetJsonAsync(_client, "/v2/models/cached/ready")).Status == 200);
@@ -164,7 +164,8 @@ public sealed class BatchingAndCacheEndpointsTests
         Assert.That(Oip.ErrorOf(missing), Does.Contain("nonexistent"));
     }
 
-    private void WriteDemo(string name, string config, byte[]? model = null)
+    /// <summary>Writes <paramref name="model"/> (the demo model when null) as version 1 of <paramref name="name"/>, with <paramref name="config"/>.</summary>
+    private void WriteConfiguredModel(string name, string config, byte[]? model = null)
     {
         var directory = Path.Combine(_repository, name);
         if (model is null)
