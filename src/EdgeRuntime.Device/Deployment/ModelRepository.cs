@@ -333,6 +333,7 @@ public sealed partial class ModelRepository : IDisposable
             CheckManifest(manifest, session);
             Serving.BatchingOptions.From(config, session.Inputs, session.Outputs);
             session.Config = config;
+            session.Manifest = manifest;
             return session;
         }
         catch

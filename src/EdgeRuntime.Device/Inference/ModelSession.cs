@@ -25,7 +25,8 @@ public sealed class ModelSession : IDisposable
     private readonly string[] _allOutputNames;
     private int _leases = 1;
     private readonly int _defaultConcurrentRuns;
-    private IDisposable? _attachment;
+    private readonly List<IDisposable> _attachments = [];
+    private IDisposable[] _attachmentsSnapshot = [];
     private ModelConfig? _config;
     private SemaphoreSlim _runGate;
 
@@ -90,6 +91,9 @@ public sealed class ModelSession : IDisposable
     /// <summary>Unique to this load in this process: a reload of the same version gets a new one.</summary>
     public long LoadId { get; } = Interlocked.Increment(ref _loadCount);
 
+    /// <summary>The version's <c>manifest.json</c>, when it has one (description, labels, drift baseline).</summary>
+    public ModelManifest? Manifest { get; internal set; }
+
     /// <summary>Counters since this version loaded.</summary>
     public ModelStatistics Statistics { get; } = new();
 
@@ -97,27 +101,54 @@ public sealed class ModelSession : IDisposable
     public IReadOnlyList<string> OutputNames => _allOutputNames;
 
     /// <summary>
-    /// Returns the per-session serving state (such as a batcher) attached to this session, creating it on
-    /// first use; it is disposed when the session closes.
+    /// Returns the per-session state of type <typeparamref name="T"/> (a batcher, a drift monitor, metric
+    /// series) attached to this session, creating it on first use; it is disposed when the session closes.
     /// </summary>
     public T GetOrAttach<T>(Func<ModelSession, T> create)
         where T : class, IDisposable
     {
         ArgumentNullException.ThrowIfNull(create);
-        if (Volatile.Read(ref _attachment) is T existing)
+        if (Find<T>() is { } existing)
         {
             return existing;
         }
 
         var created = create(this);
-        var seen = Interlocked.CompareExchange(ref _attachment, created, null);
-        if (seen is null)
+        lock (_attachments)
         {
-            return created;
+            if (Find<T>() is { } raced)
+            {
+                created.Dispose();
+                return raced;
+            }
+
+            if (Volatile.Read(ref _leases) <= 0)
+            {
+                // The session closed while this was being created: nothing would dispose it later.
+                created.Dispose();
+                throw new ObjectDisposedException(nameof(ModelSession), $"model '{Name}' version {Version} was unloaded");
+            }
+
+            _attachments.Add(created);
+            Volatile.Write(ref _attachmentsSnapshot, [.. _attachments]);
         }
 
-        created.Dispose();
-        return seen as T ?? throw new InvalidOperationException($"session already holds a {seen.GetType().Name}");
+        return created;
+    }
+
+    /// <summary>The attachment of type <typeparamref name="T"/>, or null when none was attached.</summary>
+    public T? Find<T>()
+        where T : class, IDisposable
+    {
+        foreach (var attachment in Volatile.Read(ref _attachmentsSnapshot))
+        {
+            if (attachment is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Takes a lease; false once the session is retired and draining.</summary>
@@ -143,7 +174,19 @@ public sealed class ModelSession : IDisposable
     {
         if (Interlocked.Decrement(ref _leases) == 0)
         {
-            Interlocked.Exchange(ref _attachment, null)?.Dispose();
+            IDisposable[] attachments;
+            lock (_attachments)
+            {
+                attachments = [.. _attachments];
+                _attachments.Clear();
+                Volatile.Write(ref _attachmentsSnapshot, []);
+            }
+
+            foreach (var attachment in attachments)
+            {
+                attachment.Dispose();
+            }
+
             _session.Dispose();
         }
     }
