@@ -26,12 +26,18 @@ public sealed partial class ModelRepository : IDisposable
     private readonly ModelSessionFactory _factory;
     private readonly VersionPolicy _defaultPolicy;
     private readonly ILogger _logger;
+    private readonly IModelLifecycleObserver[] _observers;
 
-    public ModelRepository(IOptions<EdgeRuntimeOptions> options, ModelSessionFactory factory, ILogger<ModelRepository> logger)
+    public ModelRepository(
+        IOptions<EdgeRuntimeOptions> options,
+        ModelSessionFactory factory,
+        ILogger<ModelRepository> logger,
+        IEnumerable<IModelLifecycleObserver>? observers = null)
     {
         Root = options.Value.ModelRepositoryPath;
         _factory = factory;
         _logger = logger;
+        _observers = observers?.ToArray() ?? [];
         _defaultPolicy = VersionPolicy.TryParse(options.Value.VersionPolicy, out var policy) ? policy : VersionPolicy.LatestOne;
     }
 
@@ -243,7 +249,7 @@ public sealed partial class ModelRepository : IDisposable
         {
             // A broken config.json stops changes to this model; whatever it served keeps serving.
             slot.Versions = [.. old.Select(v => v with { Reason = ex.Message })];
-            LogLoadFailed(name, "-", ex.Message);
+            LoadFailed(name, "-", ex.Message);
             return;
         }
 
@@ -288,7 +294,7 @@ public sealed partial class ModelRepository : IDisposable
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
             {
-                LogLoadFailed(name, Format(version), ex.Message);
+                LoadFailed(name, Format(version), ex.Message);
                 next.Add(existing is { Session: not null }
                     ? existing with { Reason = $"reload failed, still serving the earlier load: {ex.Message}" }
                     : new ModelVersionStatus(version, ModelState.Unavailable, ex.Message, null, stamp, Selected: true));
@@ -334,6 +340,11 @@ public sealed partial class ModelRepository : IDisposable
             Serving.BatchingOptions.From(config, session.Inputs, session.Outputs);
             session.Config = config;
             session.Manifest = manifest;
+            foreach (var observer in _observers)
+            {
+                observer.OnLoaded(session);
+            }
+
             return session;
         }
         catch
@@ -401,14 +412,28 @@ public sealed partial class ModelRepository : IDisposable
         }
     }
 
-    private static void Retire(IReadOnlyList<ModelVersionStatus> old, IReadOnlyList<ModelVersionStatus> current)
+    private void Retire(IReadOnlyList<ModelVersionStatus> old, IReadOnlyList<ModelVersionStatus> current)
     {
         foreach (var status in old)
         {
             if (status.Session is { } session && !current.Any(c => ReferenceEquals(c.Session, session)))
             {
+                foreach (var observer in _observers)
+                {
+                    observer.OnRetired(session);
+                }
+
                 session.Dispose();
             }
+        }
+    }
+
+    private void LoadFailed(string model, string version, string reason)
+    {
+        LogLoadFailed(model, version, reason);
+        foreach (var observer in _observers)
+        {
+            observer.OnLoadFailed(model, version, reason);
         }
     }
 

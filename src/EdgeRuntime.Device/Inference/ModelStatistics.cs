@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using EdgeRuntime.Contracts.Inference;
 
 namespace EdgeRuntime.Device.Inference;
@@ -15,6 +16,7 @@ public sealed class ModelStatistics
     private long _inferenceCount;
     private long _executionCount;
     private int _pending;
+    private IInferenceObserver? _observer;
 
     public DurationCounter Success { get; } = new();
 
@@ -32,10 +34,57 @@ public sealed class ModelStatistics
 
     public DurationCounter CacheMiss { get; } = new();
 
+    /// <summary>Told about each request and run as well (telemetry's metric series); set when the version loads.</summary>
+    public IInferenceObserver? Observer
+    {
+        get => Volatile.Read(ref _observer);
+        set => Volatile.Write(ref _observer, value);
+    }
+
     /// <summary>Requests waiting in the batcher's queue now.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
     internal void AddPending(int delta) => Interlocked.Add(ref _pending, delta);
+
+    /// <summary>Records a request answered since <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    internal void RecordSuccess(long startTimestamp)
+    {
+        var ns = NanosecondsSince(startTimestamp);
+        Success.Add(ns);
+        Observer?.OnSuccess(ns);
+    }
+
+    /// <summary>
+    /// Records a failed request. A cancelled one is not a failure in Triton's statistics (the caller left),
+    /// but observers still see it.
+    /// </summary>
+    internal void RecordFailure(long startTimestamp, Exception exception)
+    {
+        var ns = NanosecondsSince(startTimestamp);
+        var reason = FailureReasons.Of(exception);
+        if (reason != FailureReasons.Cancelled)
+        {
+            Fail.Add(ns);
+        }
+
+        Observer?.OnFailure(reason, ns);
+    }
+
+    /// <summary>Records the time a request waited in the batcher's queue.</summary>
+    internal void RecordQueued(long enqueuedTimestamp)
+    {
+        var ns = NanosecondsSince(enqueuedTimestamp);
+        Queue.Add(ns);
+        Observer?.OnQueued(ns);
+    }
+
+    /// <summary>Records a cache lookup that found nothing.</summary>
+    internal void RecordCacheMiss(long startTimestamp)
+    {
+        var ns = NanosecondsSince(startTimestamp);
+        CacheMiss.Add(ns);
+        Observer?.OnCacheLookup(hit: false, ns);
+    }
 
     /// <summary>Records one run of <paramref name="batchSize"/> rows and its three compute stages, in nanoseconds.</summary>
     internal void RecordExecution(int batchSize, long inputNs, long inferNs, long outputNs)
@@ -50,12 +99,15 @@ public sealed class ModelStatistics
         batch.Input.Add(inputNs);
         batch.Infer.Add(inferNs);
         batch.Output.Add(outputNs);
+        Observer?.OnExecuted(batchSize, inputNs, inferNs, outputNs);
     }
 
     /// <summary>Records a request answered from the cache: it counts as an inference without a run.</summary>
     internal void RecordCacheHit(long startTimestamp, int rows)
     {
-        CacheHit.AddSince(startTimestamp);
+        var ns = NanosecondsSince(startTimestamp);
+        CacheHit.Add(ns);
+        Observer?.OnCacheLookup(hit: true, ns);
         Interlocked.Add(ref _inferenceCount, rows);
         Volatile.Write(ref _lastInference, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
@@ -77,6 +129,8 @@ public sealed class ModelStatistics
             CacheHit.Snapshot(),
             CacheMiss.Snapshot()),
         [.. _batches.OrderBy(b => b.Key).Select(b => new BatchStatisticsEntry(b.Key, b.Value.Input.Snapshot(), b.Value.Infer.Snapshot(), b.Value.Output.Snapshot()))]);
+
+    private static long NanosecondsSince(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).Ticks * 100;
 
     private sealed class BatchCounters
     {

@@ -233,7 +233,7 @@ public sealed class DynamicBatcher : IDisposable
     {
         foreach (var pending in _batch)
         {
-            _session.Statistics.Queue.AddSince(pending.Enqueued);
+            _session.Statistics.RecordQueued(pending.Enqueued);
         }
 
         if (_batch.Count == 1)

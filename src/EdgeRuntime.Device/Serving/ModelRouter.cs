@@ -31,16 +31,12 @@ public sealed class ModelRouter
         {
             var response = await InferOnAsync(session, model, request, cancellationToken).ConfigureAwait(false);
             response.Owner = new Lease(session);
-            session.Statistics.Success.AddSince(start);
+            session.Statistics.RecordSuccess(start);
             return response;
         }
         catch (Exception ex)
         {
-            if (ex is not OperationCanceledException)
-            {
-                session.Statistics.Fail.AddSince(start);
-            }
-
+            session.Statistics.RecordFailure(start, ex);
             session.Release();
             throw;
         }
@@ -70,7 +66,7 @@ public sealed class ModelRouter
                 return cached;
             }
 
-            session.Statistics.CacheMiss.AddSince(lookup);
+            session.Statistics.RecordCacheMiss(lookup);
         }
 
         var response = BatcherOf(session) is { } batcher

@@ -1,6 +1,6 @@
 namespace EdgeRuntime.Host.Api;
 
-/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository and statistics extensions.</summary>
+/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository and statistics extensions, and <c>/metrics</c>.</summary>
 internal static class ApiEndpointRouteBuilderExtensions
 {
     public static WebApplication MapEdgeRuntimeApi(this WebApplication app)
@@ -11,6 +11,7 @@ internal static class ApiEndpointRouteBuilderExtensions
         app.MapInferEndpoints();
         app.MapStatisticsEndpoints();
         app.MapRepositoryEndpoints();
+        app.MapMetricsEndpoints();
         return app;
     }
 }
