@@ -12,7 +12,7 @@ namespace EdgeRuntime.Device.Telemetry;
 /// </summary>
 public sealed class DeviceMetrics : IModelLifecycleObserver
 {
-    private static readonly string[] _modelLabels = ["model", "version"];
+    private static readonly string[] ModelLabels = ["model", "version"];
     private readonly Dictionary<(string Model, string Version), ModelSeries> _series = [];
     private readonly List<Action> _beforeCollect = [];
 
@@ -23,27 +23,27 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         var factory = Metrics.WithCustomRegistry(Registry);
         var seconds = Histogram.ExponentialBuckets(0.00005, 2, 20);
 
-        RequestSuccess = factory.CreateCounter("edge_inference_request_success_total", "Inference requests answered.", _modelLabels);
-        RequestFailure = factory.CreateCounter("edge_inference_request_failure_total", "Inference requests that failed, by reason (bad_request, too_large, unavailable, internal, cancelled).", [.. _modelLabels, "reason"]);
-        InferenceCount = factory.CreateCounter("edge_inference_count_total", "Inferences performed, as Triton counts them: the rows of a batched run, one per request for a model without dynamic batching.", _modelLabels);
-        ExecutionCount = factory.CreateCounter("edge_inference_exec_count_total", "Model runs (one per batch).", _modelLabels);
-        CacheHits = factory.CreateCounter("edge_response_cache_hits_total", "Requests answered from the response cache.", _modelLabels);
-        CacheMisses = factory.CreateCounter("edge_response_cache_misses_total", "Response cache lookups that found nothing.", _modelLabels);
-        RequestDuration = factory.CreateHistogram("edge_inference_request_duration_seconds", "Time from routing a request to its answer, answered requests only.", new HistogramConfiguration { LabelNames = _modelLabels, Buckets = seconds });
-        QueueDuration = factory.CreateHistogram("edge_inference_queue_duration_seconds", "Time requests waited in the dynamic batcher's queue.", new HistogramConfiguration { LabelNames = _modelLabels, Buckets = seconds });
-        ComputeDuration = factory.CreateHistogram("edge_inference_compute_duration_seconds", "Time one model run took, input and output conversion included.", new HistogramConfiguration { LabelNames = _modelLabels, Buckets = seconds });
-        BatchSize = factory.CreateHistogram("edge_inference_batch_size", "Batch size of each model run (1 for a model without dynamic batching).", new HistogramConfiguration { LabelNames = _modelLabels, Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
-        PendingRequests = factory.CreateGauge("edge_inference_pending_requests", "Requests waiting in the dynamic batcher's queue now.", _modelLabels);
-        ModelInfo = factory.CreateGauge("edge_model_info", "1 for each loaded model version, labelled with the execution provider it runs on and its quantization.", [.. _modelLabels, "execution_provider", "quantization"]);
-        ProviderFallback = factory.CreateGauge("edge_model_provider_fallback", "1 when the version runs on a provider other than the profile's first choice (see the model_loaded event for why).", _modelLabels);
+        RequestSuccess = factory.CreateCounter("edge_inference_request_success_total", "Inference requests answered.", ModelLabels);
+        RequestFailure = factory.CreateCounter("edge_inference_request_failure_total", "Inference requests that failed, by reason (bad_request, too_large, unavailable, internal, cancelled).", [.. ModelLabels, "reason"]);
+        InferenceCount = factory.CreateCounter("edge_inference_count_total", "Inferences performed, as Triton counts them: the rows of a batched run, one per request for a model without dynamic batching.", ModelLabels);
+        ExecutionCount = factory.CreateCounter("edge_inference_exec_count_total", "Model runs (one per batch).", ModelLabels);
+        CacheHits = factory.CreateCounter("edge_response_cache_hits_total", "Requests answered from the response cache.", ModelLabels);
+        CacheMisses = factory.CreateCounter("edge_response_cache_misses_total", "Response cache lookups that found nothing.", ModelLabels);
+        RequestDuration = factory.CreateHistogram("edge_inference_request_duration_seconds", "Time from routing a request to its answer, answered requests only.", new HistogramConfiguration { LabelNames = ModelLabels, Buckets = seconds });
+        QueueDuration = factory.CreateHistogram("edge_inference_queue_duration_seconds", "Time requests waited in the dynamic batcher's queue.", new HistogramConfiguration { LabelNames = ModelLabels, Buckets = seconds });
+        ComputeDuration = factory.CreateHistogram("edge_inference_compute_duration_seconds", "Time one model run took, input and output conversion included.", new HistogramConfiguration { LabelNames = ModelLabels, Buckets = seconds });
+        BatchSize = factory.CreateHistogram("edge_inference_batch_size", "Batch size of each model run (1 for a model without dynamic batching).", new HistogramConfiguration { LabelNames = ModelLabels, Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
+        PendingRequests = factory.CreateGauge("edge_inference_pending_requests", "Requests waiting in the dynamic batcher's queue now.", ModelLabels);
+        ModelInfo = factory.CreateGauge("edge_model_info", "1 for each loaded model version, labelled with the execution provider it runs on and its quantization.", [.. ModelLabels, "execution_provider", "quantization"]);
+        ProviderFallback = factory.CreateGauge("edge_model_provider_fallback", "1 when the version runs on a provider other than the profile's first choice (see the model_loaded event for why).", ModelLabels);
         ResidentMemory = factory.CreateGauge("process_resident_memory_bytes", "Resident set size of the process.");
         StoreRecords = factory.CreateGauge("edge_telemetry_store_records", "Records in the telemetry store waiting for the hub, by kind.", "kind");
         StoreBytes = factory.CreateGauge("edge_telemetry_store_bytes", "Bytes the telemetry store's records take.");
         StoreCapacity = factory.CreateGauge("edge_telemetry_store_capacity_bytes", "The telemetry store's byte budget.");
         StoreDropped = factory.CreateGauge("edge_telemetry_store_dropped_records_total", "Records dropped since the store was created (over budget, over age, or recording faster than the store writes), by kind.", "kind");
-        DriftPsi = factory.CreateGauge("edge_drift_psi", "Population stability index of the last closed window against the baseline, per feature.", [.. _modelLabels, "feature"]);
-        DriftKs = factory.CreateGauge("edge_drift_ks_statistic", "Kolmogorov-Smirnov statistic of the last closed window against the baseline, per feature.", [.. _modelLabels, "feature"]);
-        DriftState = factory.CreateGauge("edge_drift_state", "Drift of the last closed window: 0 ok, 1 warn, 2 alert.", _modelLabels);
+        DriftPsi = factory.CreateGauge("edge_drift_psi", "Population stability index of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
+        DriftKs = factory.CreateGauge("edge_drift_ks_statistic", "Kolmogorov-Smirnov statistic of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
+        DriftState = factory.CreateGauge("edge_drift_state", "Drift of the last closed window: 0 ok, 1 warn, 2 alert.", ModelLabels);
         AlertFiring = factory.CreateGauge("edge_alert_firing", "1 while an alert fires.", "alert", "model");
         Registry.AddBeforeCollectCallback(Refresh);
     }
