@@ -40,7 +40,7 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         StoreRecords = factory.CreateGauge("edge_telemetry_store_records", "Records in the telemetry store waiting for the hub, by kind.", "kind");
         StoreBytes = factory.CreateGauge("edge_telemetry_store_bytes", "Bytes the telemetry store's records take.");
         StoreCapacity = factory.CreateGauge("edge_telemetry_store_capacity_bytes", "The telemetry store's byte budget.");
-        StoreDropped = factory.CreateGauge("edge_telemetry_store_dropped_records_total", "Records dropped since the store was created (over budget, over age, or recording faster than the store writes), by kind.", "kind");
+        StoreDropped = factory.CreateCounter("edge_telemetry_store_dropped_records_total", "Records dropped since the store was created (over budget, over age, or recording faster than the store writes), by kind.", "kind");
         DriftPsi = factory.CreateGauge("edge_drift_psi", "Population stability index of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
         DriftKs = factory.CreateGauge("edge_drift_ks_statistic", "Kolmogorov-Smirnov statistic of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
         DriftState = factory.CreateGauge("edge_drift_state", "Drift of the last closed window: 0 ok, 1 warn, 2 alert.", ModelLabels);
@@ -85,7 +85,7 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
 
     internal Gauge StoreCapacity { get; }
 
-    internal Gauge StoreDropped { get; }
+    internal Counter StoreDropped { get; }
 
     internal Gauge DriftPsi { get; }
 

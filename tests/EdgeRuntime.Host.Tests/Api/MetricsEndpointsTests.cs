@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Host.Tests.Infrastructure;
 
@@ -75,5 +77,25 @@ public sealed class MetricsEndpointsTests
         var (unloaded, _) = await Oip.PostJsonAsync(_client, "/v2/repository/models/gone/unload", "{}");
         Assert.That(unloaded, Is.EqualTo(200));
         Assert.That(await _client.GetStringAsync("/metrics"), Does.Not.Contain("model=\"gone\""));
+    }
+
+    [Test]
+    public async Task GrafanaDashboard_EveryQuery_NamesMetricsTheDeviceExports()
+    {
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(SourceTree.Root, "devices", "grafana", "edge-runtime-device.json")))!;
+        var expressions = dashboard["panels"]!.AsArray()
+            .SelectMany(p => p!["targets"]?.AsArray() ?? [])
+            .Select(t => t!["expr"]!.GetValue<string>())
+            .ToList();
+        Assert.That(expressions, Is.Not.Empty);
+
+        var exposition = await _client.GetStringAsync("/metrics");
+        var families = Regex.Matches(exposition, @"^# TYPE (\S+) (\S+)$", RegexOptions.Multiline)
+            .SelectMany(m => m.Groups[2].Value == "histogram"
+                ? new[] { m.Groups[1].Value + "_bucket", m.Groups[1].Value + "_sum", m.Groups[1].Value + "_count" }
+                : [m.Groups[1].Value])
+            .ToHashSet();
+        var used = expressions.SelectMany(e => Regex.Matches(e, @"\b(?:edge|process|dotnet)_[a-z_]+\b").Select(m => m.Value)).ToHashSet();
+        Assert.That(used.Except(families), Is.Empty, "the dashboard queries metrics /metrics does not export");
     }
 }
