@@ -27,4 +27,11 @@ namespace EdgeRuntime.Contracts;
 [JsonSerializable(typeof(ModelManifest))]
 [JsonSerializable(typeof(AlertNotification))]
 [JsonSerializable(typeof(IReadOnlyList<AlertNotification>))]
+[JsonSerializable(typeof(ModelEvent))]
+[JsonSerializable(typeof(MetricsSnapshot))]
+[JsonSerializable(typeof(ModelMetricsSnapshot))]
+[JsonSerializable(typeof(TelemetryStatusResponse))]
+[JsonSerializable(typeof(TelemetryRecordsResponse))]
+[JsonSerializable(typeof(AlertsResponse))]
+[JsonSerializable(typeof(DriftResponse))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

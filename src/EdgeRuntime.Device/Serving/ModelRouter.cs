@@ -14,11 +14,13 @@ public sealed class ModelRouter
 {
     private readonly ModelRepository _repository;
     private readonly ResponseCache _cache;
+    private readonly IPredictionObserver[] _observers;
 
-    public ModelRouter(ModelRepository repository, ResponseCache cache)
+    public ModelRouter(ModelRepository repository, ResponseCache cache, IEnumerable<IPredictionObserver>? observers = null)
     {
         _repository = repository;
         _cache = cache;
+        _observers = observers?.ToArray() ?? [];
     }
 
     /// <summary>Runs <paramref name="request"/> on <paramref name="model"/> (at <paramref name="version"/>, or the newest ready one).</summary>
@@ -31,6 +33,11 @@ public sealed class ModelRouter
         {
             var response = await InferOnAsync(session, model, request, cancellationToken).ConfigureAwait(false);
             response.Owner = new Lease(session);
+            foreach (var observer in _observers)
+            {
+                observer.Observe(session, request, response);
+            }
+
             session.Statistics.RecordSuccess(start);
             return response;
         }

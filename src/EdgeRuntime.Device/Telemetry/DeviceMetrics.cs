@@ -44,7 +44,7 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         DriftPsi = factory.CreateGauge("edge_drift_psi", "Population stability index of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
         DriftKs = factory.CreateGauge("edge_drift_ks_statistic", "Kolmogorov-Smirnov statistic of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
         DriftState = factory.CreateGauge("edge_drift_state", "Drift of the last closed window: 0 ok, 1 warn, 2 alert.", ModelLabels);
-        AlertFiring = factory.CreateGauge("edge_alert_firing", "1 while an alert fires.", "alert", "model");
+        AlertFiring = factory.CreateGauge("edge_alert_firing", "1 while an alert fires; model and version are empty for device-wide alerts.", "alert", "model", "version");
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -133,6 +133,8 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
 
             series.Holders++;
             series.Current = session.Statistics;
+            series.ExecutionProvider = session.ExecutionProvider;
+            series.ProviderFallback = session.SkippedProviders.Count > 0;
         }
 
         session.Statistics.Observer = series;
@@ -157,9 +159,13 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
             series.Unpublish();
             PendingRequests.RemoveLabelled(session.Name, session.Version);
             ProviderFallback.RemoveLabelled(session.Name, session.Version);
-            foreach (var labels in ModelInfo.GetAllLabelValues().Where(l => l[0] == session.Name && l[1] == session.Version).ToList())
+            DriftState.RemoveLabelled(session.Name, session.Version);
+            foreach (var family in new[] { ModelInfo, DriftPsi, DriftKs })
             {
-                ModelInfo.RemoveLabelled(labels);
+                foreach (var labels in family.GetAllLabelValues().Where(l => l[0] == session.Name && l[1] == session.Version).ToList())
+                {
+                    family.RemoveLabelled(labels);
+                }
             }
         }
     }

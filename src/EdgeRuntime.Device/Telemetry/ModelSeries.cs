@@ -27,6 +27,9 @@ public sealed class ModelSeries : IInferenceObserver
     private long _errorCount;
     private long _failureCount;
     private long _rows;
+    private long _executionCount;
+    private long _cacheHitCount;
+    private long _cacheMissCount;
 
     internal ModelSeries(DeviceMetrics metrics, string model, string version)
     {
@@ -63,8 +66,32 @@ public sealed class ModelSeries : IInferenceObserver
     /// </summary>
     public long Errors => Volatile.Read(ref _errorCount);
 
-    /// <summary>Rows run through the model.</summary>
-    public long Rows => Volatile.Read(ref _rows);
+    /// <summary>Inferences as Triton counts them (rows of batched runs).</summary>
+    public long Inferences => Volatile.Read(ref _rows);
+
+    /// <summary>Model runs.</summary>
+    public long Executions => Volatile.Read(ref _executionCount);
+
+    public long CacheHits => Volatile.Read(ref _cacheHitCount);
+
+    public long CacheMisses => Volatile.Read(ref _cacheMissCount);
+
+    /// <summary>The provider the version runs on, and whether that was a fallback from the profile's first choice.</summary>
+    public string ExecutionProvider { get; internal set; } = "";
+
+    public bool ProviderFallback { get; internal set; }
+
+    /// <summary>Failed requests so far, by reason.</summary>
+    public IReadOnlyDictionary<string, long> FailuresByReason
+    {
+        get
+        {
+            lock (_failuresByReason)
+            {
+                return _failuresByReason.ToDictionary(f => f.Key, f => (long)f.Value.Value);
+            }
+        }
+    }
 
     /// <summary>The statistics of the load serving now, for gauges read at scrape time (queue depth).</summary>
     internal ModelStatistics? Current { get; set; }
@@ -96,13 +123,26 @@ public sealed class ModelSeries : IInferenceObserver
     public void OnExecuted(int batchSize, long inputNanoseconds, long inferNanoseconds, long outputNanoseconds)
     {
         Interlocked.Add(ref _rows, batchSize);
+        Interlocked.Increment(ref _executionCount);
         _executions.Inc();
         _inferences.Inc(batchSize);
         _batchSize.Observe(batchSize);
         _computeDuration.Observe((inputNanoseconds + inferNanoseconds + outputNanoseconds) / NanosecondsPerSecond);
     }
 
-    public void OnCacheLookup(bool hit, long nanoseconds) => (hit ? _cacheHits : _cacheMisses).Inc();
+    public void OnCacheLookup(bool hit, long nanoseconds)
+    {
+        if (hit)
+        {
+            Interlocked.Increment(ref _cacheHitCount);
+            _cacheHits.Inc();
+        }
+        else
+        {
+            Interlocked.Increment(ref _cacheMissCount);
+            _cacheMisses.Inc();
+        }
+    }
 
     private Counter.Child FailureCounter(string reason)
     {

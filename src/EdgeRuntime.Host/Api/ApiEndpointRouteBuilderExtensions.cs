@@ -12,6 +12,7 @@ internal static class ApiEndpointRouteBuilderExtensions
         app.MapStatisticsEndpoints();
         app.MapRepositoryEndpoints();
         app.MapMetricsEndpoints();
+        app.MapEdgeEndpoints();
         return app;
     }
 }
