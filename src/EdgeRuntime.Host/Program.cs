@@ -1,6 +1,7 @@
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Serving;
+using EdgeRuntime.Device.Telemetry;
 using EdgeRuntime.Host;
 using EdgeRuntime.Host.Api;
 
@@ -9,6 +10,7 @@ builder.AddEdgeRuntimeHosting(args);
 builder.Services.AddInference();
 builder.Services.AddDeployment();
 builder.Services.AddServing();
+builder.Services.AddTelemetryStore();
 
 var app = builder.Build();
 app.MapEdgeRuntimeApi();
