@@ -1,0 +1,57 @@
+using SQLite;
+using SQLitePCL;
+
+namespace EdgeRuntime.Device.Telemetry;
+
+public sealed partial class TelemetryStore
+{
+    /// <summary>
+    /// A prepared statement on the store's connection, through sqlite-net's low-level <see cref="SQLite3"/> calls: the hot
+    /// paths bind and step it directly, without sqlite-net's reflection-based mapping or a parse per call.
+    /// </summary>
+    private sealed class Statement : IDisposable
+    {
+        /// <summary>SQLITE_TRANSIENT: SQLite copies bound text before the call returns.</summary>
+        private static readonly IntPtr Transient = new(-1);
+
+        private readonly SQLiteConnection _connection;
+        private readonly sqlite3_stmt _handle;
+
+        public Statement(SQLiteConnection connection, string sql)
+        {
+            _connection = connection;
+            _handle = SQLite3.Prepare2(connection.Handle, sql);
+        }
+
+        public Statement Bind(int index, long value) => Check(SQLite3.BindInt64(_handle, index, value));
+
+        public Statement Bind(int index, string? value) =>
+            Check(value is null ? SQLite3.BindNull(_handle, index) : SQLite3.BindText(_handle, index, value, -1, Transient));
+
+        /// <summary>True while there is a row to read; false when done; throws <see cref="SQLiteException"/> on an error.</summary>
+        public bool Step()
+        {
+            var result = SQLite3.Step(_handle);
+            return result switch
+            {
+                SQLite3.Result.Row => true,
+                SQLite3.Result.Done => false,
+                _ => throw SQLiteException.New(result, SQLite3.GetErrmsg(_connection.Handle)),
+            };
+        }
+
+        public long Int64(int column) => SQLite3.ColumnInt64(_handle, column);
+
+        public string? Text(int column) => IsNull(column) ? null : SQLite3.ColumnString(_handle, column);
+
+        public bool IsNull(int column) => SQLite3.ColumnType(_handle, column) == SQLite3.ColType.Null;
+
+        /// <summary>Makes the statement ready to bind and step again; the result of a failed step was already thrown.</summary>
+        public void Reset() => SQLite3.Reset(_handle);
+
+        public void Dispose() => SQLite3.Finalize(_handle);
+
+        private Statement Check(int result) =>
+            result == 0 ? this : throw SQLiteException.New((SQLite3.Result)result, SQLite3.GetErrmsg(_connection.Handle));
+    }
+}
