@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeRuntime.Contracts.Inference;
 using EdgeRuntime.Contracts.Models;
+using EdgeRuntime.Contracts.Telemetry;
 
 namespace EdgeRuntime.Contracts;
 
@@ -24,4 +25,7 @@ namespace EdgeRuntime.Contracts;
 [JsonSerializable(typeof(RepositoryModelRequest))]
 [JsonSerializable(typeof(ModelConfig))]
 [JsonSerializable(typeof(ModelManifest))]
+[JsonSerializable(typeof(DriftBaseline))]
+[JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(IReadOnlyList<DriftReport>))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

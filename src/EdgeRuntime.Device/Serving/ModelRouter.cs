@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Telemetry;
 
 namespace EdgeRuntime.Device.Serving;
 
@@ -14,11 +15,13 @@ public sealed class ModelRouter
 {
     private readonly ModelRepository _repository;
     private readonly ResponseCache _cache;
+    private readonly DriftDetector _drift;
 
-    public ModelRouter(ModelRepository repository, ResponseCache cache)
+    public ModelRouter(ModelRepository repository, ResponseCache cache, DriftDetector drift)
     {
         _repository = repository;
         _cache = cache;
+        _drift = drift;
     }
 
     /// <summary>Runs <paramref name="request"/> on <paramref name="model"/> (at <paramref name="version"/>, or the newest ready one).</summary>
@@ -30,6 +33,7 @@ public sealed class ModelRouter
         try
         {
             var response = await InferOnAsync(session, model, request, cancellationToken).ConfigureAwait(false);
+            _drift.Observe(session, request, response);
             response.Owner = new Lease(session);
             session.Statistics.Success.AddSince(start);
             return response;

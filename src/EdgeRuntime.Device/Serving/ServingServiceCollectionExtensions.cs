@@ -1,10 +1,11 @@
+using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Device.Serving;
 
-/// <summary>Wires the serving feature: the router, the response cache and (per model) the batcher in front of the sessions.</summary>
+/// <summary>Wires the serving feature: the router, the response cache, (per model) the batcher in front of the sessions, and the drift detector it feeds.</summary>
 public static class ServingServiceCollectionExtensions
 {
     public static IServiceCollection AddServing(this IServiceCollection services)
@@ -12,6 +13,7 @@ public static class ServingServiceCollectionExtensions
         services.AddOptions<ResponseCacheOptions>().BindConfiguration(ResponseCacheOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>());
         services.AddSingleton<ResponseCache>();
+        services.AddDriftDetection();
         services.AddSingleton<ModelRouter>();
         return services;
     }
