@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EdgeRuntime.Contracts.Models;
 
 /// <summary>
@@ -24,6 +26,10 @@ public sealed record ModelManifest
 
     /// <summary>How the model was quantized, as its producer describes it (e.g. "int8 QDQ static").</summary>
     public string? Quantization { get; init; }
+
+    /// <summary>The distribution the device compares live traffic against; absent, the version is not monitored for drift.</summary>
+    [JsonPropertyName("drift_baseline")]
+    public DriftBaseline? DriftBaseline { get; init; }
 }
 
 /// <summary>A file of a model version with its size and SHA-256 (lowercase hex).</summary>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Device.Serving;
 
-/// <summary>Wires the serving feature: the router, the response cache and (per model) the batcher in front of the sessions.</summary>
+/// <summary>Wires the serving feature: the router, the response cache, and (per model) the batcher in front of the sessions.</summary>
 public static class ServingServiceCollectionExtensions
 {
     public static IServiceCollection AddServing(this IServiceCollection services)

@@ -1,4 +1,5 @@
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Serving;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,12 +19,25 @@ public static class TelemetryServiceCollectionExtensions
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>());
         services.AddSingleton<DeviceMetrics>();
+        services.AddTelemetryStore();
+        services.AddDriftDetection();
+        services.AddSingleton<TelemetryEvents>();
+        services.AddSingleton<PredictionSampler>();
+        services.AddSingleton<AlertEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
+        services.AddSingleton<MetricsSnapshotter>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetricsSnapshotter>());
+        services.AddHostedService<TelemetrySources>();
+        services.AddSingleton<IModelLifecycleObserver>(sp => sp.GetRequiredService<TelemetryEvents>());
 
-        // Read here rather than through options: it decides what is wired, before anything is built.
+        // Read here rather than through options: it decides what sits on the request path, before anything
+        // is built. Off, requests carry no metric series, drift or sampling; events and alerts still work.
         var enabled = configuration.GetValue($"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.Enabled)}", true);
         if (enabled)
         {
             services.AddSingleton<IModelLifecycleObserver>(sp => sp.GetRequiredService<DeviceMetrics>());
+            services.AddSingleton<IPredictionObserver>(sp => sp.GetRequiredService<DriftDetector>());
+            services.AddSingleton<IPredictionObserver>(sp => sp.GetRequiredService<PredictionSampler>());
         }
 
         return services;

@@ -3,6 +3,7 @@ using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Codecs;
 using EdgeRuntime.Device.Serving;
+using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +24,8 @@ internal sealed class InProcessServer : IDisposable
     {
         _data = data;
         _repository = repository;
-        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())));
+        var drift = new DriftDetector(Options.Create(new DriftOptions()), NullLogger<DriftDetector>.Instance, TimeProvider.System);
+        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), [drift]);
     }
 
     /// <summary>Writes each model into a fresh repository and loads them all.</summary>
