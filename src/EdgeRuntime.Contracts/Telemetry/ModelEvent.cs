@@ -21,5 +21,8 @@ public sealed record ModelEvent
     public string? Reason { get; init; }
 }
 
-/// <summary>An execution provider passed over, and why.</summary>
-public sealed record SkippedProvider(string Provider, string Reason);
+/// <summary>
+/// An execution provider passed over, and why; <see cref="Failed"/> when the build offers it but it failed
+/// to start (a fallback), rather than the build lacking it.
+/// </summary>
+public sealed record SkippedProvider(string Provider, string Reason, bool Failed);

@@ -79,7 +79,7 @@ public sealed partial class ModelSessionFactory
             catch (OnnxRuntimeException ex)
             {
                 lastFailure = ex;
-                skipped.Add(new ProviderAttempt(provider, ex.Message));
+                skipped.Add(new ProviderAttempt(provider, ex.Message, Failed: true));
                 LogProviderFailed(name, version, provider, ex.Message);
             }
         }

@@ -35,7 +35,7 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         BatchSize = factory.CreateHistogram("edge_inference_batch_size", "Batch size of each model run (1 for a model without dynamic batching).", new HistogramConfiguration { LabelNames = ModelLabels, Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
         PendingRequests = factory.CreateGauge("edge_inference_pending_requests", "Requests waiting in the dynamic batcher's queue now.", ModelLabels);
         ModelInfo = factory.CreateGauge("edge_model_info", "1 for each loaded model version, labelled with the execution provider it runs on and its quantization.", [.. ModelLabels, "execution_provider", "quantization"]);
-        ProviderFallback = factory.CreateGauge("edge_model_provider_fallback", "1 when the version runs on a provider other than the profile's first choice (see the model_loaded event for why).", ModelLabels);
+        ProviderFallback = factory.CreateGauge("edge_model_provider_fallback", "1 when a provider the profile preferred and this build offers failed to start, so the version runs on a later choice (the provider_fallback event says why).", ModelLabels);
         ResidentMemory = factory.CreateGauge("process_resident_memory_bytes", "Resident set size of the process.");
         StoreRecords = factory.CreateGauge("edge_telemetry_store_records", "Records in the telemetry store waiting for the hub, by kind.", "kind");
         StoreBytes = factory.CreateGauge("edge_telemetry_store_bytes", "Bytes the telemetry store's records take.");
@@ -134,12 +134,12 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
             series.Holders++;
             series.Current = session.Statistics;
             series.ExecutionProvider = session.ExecutionProvider;
-            series.ProviderFallback = session.SkippedProviders.Count > 0;
+            series.ProviderFallback = session.SkippedProviders.Any(s => s.Failed);
         }
 
         session.Statistics.Observer = series;
         ModelInfo.WithLabels(session.Name, session.Version, session.ExecutionProvider, session.Properties.GetValueOrDefault("quantization", "")).Set(1);
-        ProviderFallback.WithLabels(session.Name, session.Version).Set(session.SkippedProviders.Count > 0 ? 1 : 0);
+        ProviderFallback.WithLabels(session.Name, session.Version).Set(series.ProviderFallback ? 1 : 0);
     }
 
     public void OnLoadFailed(string model, string version, string reason)

@@ -8,7 +8,7 @@ namespace EdgeRuntime.Device.Telemetry;
 
 /// <summary>
 /// Writes the device's events into the telemetry store: model versions loaded (with a separate
-/// <c>provider_fallback</c> when the profile's first choice was passed over), failed loads, unloads, and
+/// <c>provider_fallback</c> when a provider the build offers failed to start), failed loads, unloads, and
 /// alerts firing and resolving. Never blocks: the recorder queues and counts what it cannot keep.
 /// </summary>
 public sealed class TelemetryEvents : IModelLifecycleObserver
@@ -29,10 +29,10 @@ public sealed class TelemetryEvents : IModelLifecycleObserver
             ExecutionProvider = session.ExecutionProvider,
             SkippedProviders = session.SkippedProviders.Count == 0
                 ? null
-                : [.. session.SkippedProviders.Select(s => new SkippedProvider(s.Provider, s.Reason))],
+                : [.. session.SkippedProviders.Select(s => new SkippedProvider(s.Provider, s.Reason, s.Failed))],
         };
         Record(TelemetryRecordTypes.ModelLoaded, loaded);
-        if (loaded.SkippedProviders is not null)
+        if (session.SkippedProviders.Any(s => s.Failed))
         {
             Record(TelemetryRecordTypes.ProviderFallback, loaded);
         }

@@ -18,6 +18,9 @@ public enum AlertCondition
     /// <summary>How full the telemetry store is, in percent of its byte budget (device-wide).</summary>
     StoreFullPercent,
 
-    /// <summary>1 while a model version runs on a provider other than the profile's first choice, else 0.</summary>
+    /// <summary>
+    /// 1 while a model version runs on a later choice because a provider the profile preferred, and this ONNX
+    /// Runtime build offers, failed to start; else 0. A provider the build lacks is not a fallback.
+    /// </summary>
     ProviderFallback,
 }

@@ -21,7 +21,7 @@ public sealed partial class AlertEvaluator : BackgroundService
     private readonly AlertOptions _options;
     private readonly ILogger _logger;
     private readonly HttpClient? _webhook;
-    private readonly Dictionary<ModelSeries, SeriesWindow> _previous = [];
+    private readonly Dictionary<(AlertRule Rule, ModelSeries Series), SeriesWindow> _baselines = [];
 
     public AlertEvaluator(
         DeviceMetrics metrics,
@@ -50,24 +50,21 @@ public sealed partial class AlertEvaluator : BackgroundService
     /// <summary>Evaluates every rule once, as of now.</summary>
     public void EvaluateNow()
     {
-        var now = DateTimeOffset.UtcNow;
-        Dictionary<ModelSeries, (SeriesWindow Earlier, SeriesWindow Current)> windows;
-        lock (_previous)
+        lock (_baselines)
         {
+            var now = DateTimeOffset.UtcNow;
             var live = _metrics.Series;
-            windows = live.ToDictionary(s => s, s => (_previous.GetValueOrDefault(s, SeriesWindow.Empty), SeriesWindow.Read(s)));
-            _previous.Clear();
-            foreach (var (series, window) in windows)
+            foreach (var rule in Engine.Rules)
             {
-                _previous[series] = window.Current;
+                foreach (var change in Engine.Evaluate(rule, now, Observe(rule, live)))
+                {
+                    Publish(change);
+                }
             }
-        }
 
-        foreach (var rule in Engine.Rules)
-        {
-            foreach (var change in Engine.Evaluate(rule, now, Observe(rule, windows)))
+            foreach (var gone in _baselines.Keys.Where(k => !live.Contains(k.Series)).ToList())
             {
-                Publish(change);
+                _baselines.Remove(gone);
             }
         }
     }
@@ -94,7 +91,7 @@ public sealed partial class AlertEvaluator : BackgroundService
         base.Dispose();
     }
 
-    private List<AlertObservation> Observe(AlertRule rule, Dictionary<ModelSeries, (SeriesWindow Earlier, SeriesWindow Current)> windows)
+    private List<AlertObservation> Observe(AlertRule rule, IReadOnlyList<ModelSeries> live)
     {
         bool Applies(string model) => string.IsNullOrEmpty(rule.Model) || string.Equals(rule.Model, model, StringComparison.Ordinal);
         switch (rule.Condition)
@@ -106,21 +103,32 @@ public sealed partial class AlertEvaluator : BackgroundService
                 return [.. _drift.Latest
                     .Where(r => Applies(r.Model))
                     .Select(r => new AlertObservation(r.Model, r.Version, r.Features.Count == 0 ? 0 : r.Features.Max(f => f.Psi)))];
+            case AlertCondition.ProviderFallback:
+                return [.. live.Where(s => Applies(s.Model)).Select(s => new AlertObservation(s.Model, s.Version, s.ProviderFallback ? 1 : 0))];
             default:
-                return [.. windows.Where(w => Applies(w.Key.Model)).Select(w => new AlertObservation(w.Key.Model, w.Key.Version, ValueOf(rule, w.Key, w.Value.Earlier, w.Value.Current)))];
+                return [.. live.Where(s => Applies(s.Model)).Select(s => new AlertObservation(s.Model, s.Version, Measure(rule, s)))];
         }
     }
 
-    private static double? ValueOf(AlertRule rule, ModelSeries series, SeriesWindow earlier, SeriesWindow current)
+    /// <summary>
+    /// A latency or error-rate rule's value over the requests since it was last judged: at least the
+    /// evaluation interval, and longer when fewer than <see cref="AlertRule.MinRequests"/> arrived, so a
+    /// quiet model is judged on enough requests rather than not at all.
+    /// </summary>
+    private double? Measure(AlertRule rule, ModelSeries series)
     {
-        var requests = current.RequestsSince(earlier);
-        return rule.Condition switch
+        var current = SeriesWindow.Read(series);
+        var earlier = _baselines.GetValueOrDefault((rule, series), SeriesWindow.Empty);
+        var counted = rule.Condition == AlertCondition.LatencyP95Ms ? current.Successes - earlier.Successes : current.RequestsSince(earlier);
+        if (counted < rule.MinRequests)
         {
-            AlertCondition.ProviderFallback => series.ProviderFallback ? 1 : 0,
-            AlertCondition.LatencyP95Ms when current.Successes - earlier.Successes >= rule.MinRequests => current.LatencyMsSince(earlier, 0.95),
-            AlertCondition.ErrorRatePercent when requests >= rule.MinRequests => 100.0 * (current.Errors - earlier.Errors) / requests,
-            _ => null,
-        };
+            return null;
+        }
+
+        _baselines[(rule, series)] = current;
+        return rule.Condition == AlertCondition.LatencyP95Ms
+            ? current.LatencyMsSince(earlier, 0.95)
+            : 100.0 * (current.Errors - earlier.Errors) / counted;
     }
 
     private void Publish(AlertNotification change)
