@@ -3,6 +3,12 @@ using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Serving;
 using EdgeRuntime.Host;
 using EdgeRuntime.Host.Api;
+using EdgeRuntime.Host.Commands;
+
+if (await CommandVerbs.TryRunAsync(args, Console.Out, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddEdgeRuntimeHosting(args);
@@ -13,6 +19,7 @@ builder.Services.AddServing();
 var app = builder.Build();
 app.MapEdgeRuntimeApi();
 await app.RunAsync();
+return 0;
 
 /// <summary>The <c>edge-runtime</c> entry point; visible to tests that host it in-process.</summary>
 public partial class Program;
