@@ -4,6 +4,12 @@ using EdgeRuntime.Device.Serving;
 using EdgeRuntime.Device.Telemetry;
 using EdgeRuntime.Host;
 using EdgeRuntime.Host.Api;
+using EdgeRuntime.Host.Commands;
+
+if (await CommandVerbs.TryRunAsync(args, Console.Out, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddEdgeRuntimeHosting(args);
@@ -15,6 +21,7 @@ builder.Services.AddTelemetry(builder.Configuration);
 var app = builder.Build();
 app.MapEdgeRuntimeApi();
 await app.RunAsync();
+return 0;
 
 /// <summary>The <c>edge-runtime</c> entry point; visible to tests that host it in-process.</summary>
 public partial class Program;
