@@ -88,7 +88,7 @@ public sealed class BaselineCommandTests
         }
 
         var drift = new DriftDetector(Options.Create(new DriftOptions { WindowRows = Rows }), NullLogger<DriftDetector>.Instance, TimeProvider.System);
-        var router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), drift);
+        var router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), [drift]);
         var reports = new List<DriftReport>();
         drift.WindowCompleted += reports.Add;
         for (var row = 0; row < Rows; row += 100)
