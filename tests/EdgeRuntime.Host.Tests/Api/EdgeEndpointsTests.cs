@@ -13,6 +13,7 @@ namespace EdgeRuntime.Host.Tests.Api;
 [NonParallelizable]
 public sealed class EdgeEndpointsTests
 {
+    private const int DriftWindowRows = 200;
     private string _data = null!;
     private EdgeRuntimeProcess _host = null!;
     private HttpClient _client = null!;
@@ -33,6 +34,12 @@ public sealed class EdgeEndpointsTests
         Directory.CreateDirectory(Path.Combine(_data, "models", "lookup", "1"));
         await File.WriteAllBytesAsync(Path.Combine(_data, "models", "lookup", "1", "model.onnx"), lookup);
 
+        // "sensor" carries a drift baseline: each of its four input features uniform on [0, 1), ten equal bins.
+        DemoModel.Write(Path.Combine(_data, "models", "sensor", "1"));
+        var features = string.Join(",", Enumerable.Range(0, 4).Select(f =>
+            $$"""{"feature":"input[{{f}}]","edges":[{{string.Join(",", Enumerable.Range(0, 11).Select(i => (i / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}}],"proportions":[{{string.Join(",", Enumerable.Repeat("0.1", 10))}}],"mean":0.5,"std_dev":0.2887}"""));
+        await File.WriteAllTextAsync(Path.Combine(_data, "models", "sensor", "1", "manifest.json"), $$$"""{"drift_baseline":{"inputs":[{{{features}}}],"rows":10000}}""");
+
         _webhook = await WebhookReceiver.StartAsync();
         _host = await EdgeRuntimeProcess.StartAsync(_data,
         [
@@ -46,6 +53,7 @@ public sealed class EdgeEndpointsTests
             "--EdgeRuntime:Telemetry:Alerts:Rules:0:Threshold=50",
             "--EdgeRuntime:Telemetry:Alerts:Rules:0:ClearThreshold=10",
             "--EdgeRuntime:Telemetry:Alerts:Rules:0:MinRequests=5",
+            $"--EdgeRuntime:Telemetry:Drift:WindowRows={DriftWindowRows}",
         ]);
         _client = _host.CreateClient();
         await Wait.UntilAsync(async () => (await Oip.GetJsonAsync(_client, "/v2/models/lookup/ready")).Status == 200);
@@ -127,12 +135,58 @@ public sealed class EdgeEndpointsTests
     }
 
     [Test]
+    public async Task Drift_UnshiftedWindowThenShiftedWindow_OkThenAlertInApiMetricsStoreAndAlerts()
+    {
+        // Evenly spread values: the first window matches the baseline exactly, the second sits half a unit higher.
+        await SendSensorWindowAsync(offset: 0);
+        await Wait.UntilAsync(async () => SensorReport(await Drift()) is not null);
+        var first = SensorReport(await Drift())!;
+        Assert.That(first["state"]!.GetValue<string>(), Is.EqualTo("ok"), first.ToJsonString());
+        Assert.That(first["rows"]!.GetValue<long>(), Is.EqualTo(DriftWindowRows));
+
+        await SendSensorWindowAsync(offset: 0.5f);
+        await Wait.UntilAsync(async () => SensorReport(await Drift())?["state"]!.GetValue<string>() == "alert");
+        var shifted = SensorReport(await Drift())!;
+        Assert.That(shifted["features"]!.AsArray().Select(f => f!["feature"]!.GetValue<string>()), Is.EquivalentTo(new[] { "input[0]", "input[1]", "input[2]", "input[3]" }));
+        Assert.That(shifted["features"]!.AsArray().Select(f => f!["ks"]!.GetValue<double>()), Is.All.EqualTo(0.5).Within(0.01));
+
+        var metrics = await _client.GetStringAsync("/metrics");
+        Assert.That(Promtool.Sample(metrics, "edge_drift_state{model=\"sensor\",version=\"1\"}"), Is.EqualTo(2));
+        Assert.That(Promtool.Sample(metrics, "edge_drift_psi{model=\"sensor\",version=\"1\",feature=\"input[0]\"}"), Is.GreaterThan(0.2));
+
+        // The built-in "drift" rule (PSI over 0.2) fires on it, and both reports are in the store.
+        await Wait.UntilAsync(async () => Firing(await Alerts()).Any(a => a["alert"]!.GetValue<string>() == "drift" && a["model"]!.GetValue<string>() == "sensor"));
+        await Wait.UntilAsync(async () => (await Records()).Count(r => r["type"]!.GetValue<string>() == "drift_report" && r["model"]!.GetValue<string>() == "sensor") == 2);
+        var stored = (await Records()).Where(r => r["type"]!.GetValue<string>() == "drift_report").ToList();
+        Assert.That(stored.Select(r => r["kind"]!.GetValue<string>()), Is.All.EqualTo("drift"));
+        Assert.That(stored.Select(r => r["payload"]!["state"]!.GetValue<string>()), Is.EqualTo(new[] { "ok", "alert" }));
+    }
+
+    [Test]
     public async Task Records_BadQuery_AnswersBadRequest()
     {
         var (status, body) = await Oip.GetJsonAsync(_client, "/v2/edge/telemetry/records?limit=0");
         Assert.That(status, Is.EqualTo(400));
         Assert.That(body!["error"]!.GetValue<string>(), Does.Contain("limit"));
     }
+
+    private async Task SendSensorWindowAsync(float offset)
+    {
+        const int rowsPerRequest = 50;
+        for (var start = 0; start < DriftWindowRows; start += rowsPerRequest)
+        {
+            var values = Enumerable.Range(start, rowsPerRequest)
+                .SelectMany(row => Enumerable.Repeat(offset + ((row + 0.5f) / DriftWindowRows), 4))
+                .ToArray();
+            var (status, body) = await Oip.PostJsonAsync(_client, "/v2/models/sensor/infer", Oip.Fp32Request("input", [rowsPerRequest, 4], values));
+            Assert.That(status, Is.EqualTo(200), body?.ToJsonString());
+        }
+    }
+
+    private static JsonNode? SensorReport(JsonNode drift) =>
+        drift["reports"]!.AsArray().FirstOrDefault(r => r!["model"]!.GetValue<string>() == "sensor");
+
+    private async Task<JsonNode> Drift() => (await Oip.GetJsonAsync(_client, "/v2/edge/drift")).Body!;
 
     private static string Lookup(long index) => $$"""{"inputs":[{"name":"index","shape":[1],"datatype":"INT64","data":[{{index}}]}]}""";
 
