@@ -11,6 +11,11 @@
 #     1, 8 and 64 connections, the compute-bound model binary at 64;
 # then prints the README's table and the issue's targets (PASS/MISS) into artifacts/bench/report.md.
 #
+#   SCENARIO=telemetry tests/bench/run.sh
+#
+# instead measures what telemetry costs: the same host with EdgeRuntime:Telemetry:Enabled on and off
+# (see the telemetry section below); it writes artifacts/bench/telemetry.md.
+#
 # Each server is first warmed up for SERVER_WARMUP seconds at 64 connections with every request it will
 # get: on one core under full load the JIT needs 30-40 s to finish tiering up (throughput triples), and the
 # figures are for the steady state.
@@ -30,6 +35,7 @@ server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 ocr_side="${OCR_SIDE:-160}"
 queue_delay="${QUEUE_DELAY_US:-500}"
+scenario="${SCENARIO:-serving}"
 lua="$root/tests/bench/infer.lua"
 logging=(--Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Information)
 
@@ -100,21 +106,6 @@ record() {
   echo "$keys ${line#RESULT }" | tee -a "$results" >&2
 }
 
-# --- compute floor: raw InferenceSession.Run on the server's core ----------------------------------------
-raw() { # model shape batch: the model on the tensor of its binary request body
-  record "kind=raw model=$1 format=- batching=- batch=$3 conns=-" \
-    taskset -c "$server_cpu" "${bench[@]}" raw-run --model "$work/host-off/models/$1/1/model.onnx" --shape "$2" \
-    --body "$bodies/$1.bin" --header-length "$(cat "$bodies/$1.bin.hlen")" --profile "$work/profile.json" \
-    --seconds "$duration" --warmup "$warmup"
-}
-say "raw InferenceSession.Run (core $server_cpu, $threads intra-op thread(s))"
-raw demo 1,4 1
-raw compute 1,1024 1
-raw compute 64,1024 64
-if [ -n "$paddle" ]; then
-  raw ocr "1,3,$ocr_side,$ocr_side" 1
-fi
-
 # --- servers ---------------------------------------------------------------------------------------------
 # start_server NAME COMMAND...: starts COMMAND on the server's core; sets url and server_pid.
 start_server() {
@@ -179,6 +170,97 @@ load() {
 }
 
 demo_hlen="$(cat "$bodies/demo.bin.hlen")"
+
+# --- telemetry cost (SCENARIO=telemetry) ------------------------------------------------------------------
+# Two hosts on the same core, one with telemetry on (metrics, events, 1-s metric snapshots into SQLite, alert
+# rules every second, drift detection on a demo model with a baseline) and one with EdgeRuntime:Telemetry:Enabled
+# false; both warmed up, then measured in alternating rounds (ROUNDS, default 5) so drift in the machine's state
+# hits both alike. Writes artifacts/bench/telemetry.md.
+if [ "$scenario" = telemetry ]; then
+  rounds="${ROUNDS:-5}"
+  for mode in on off; do
+    rm -rf "$work/telemetry-$mode"
+    mkdir -p "$work/telemetry-$mode"
+    cp -r "$work/host-off/models" "$work/telemetry-$mode/models"
+  done
+  # The demo model gets a drift baseline computed by the baseline verb from 5000 rows like the benchmark's.
+  awk 'BEGIN { srand(7); print "a,b,c,d"; for (i = 0; i < 5000; i++) printf "%.3f,%.3f,%.3f,%.3f\n", rand()*4-2, rand()*4-2, rand()*4-2, rand()*4-2 }' >"$work/demo-rows.csv"
+  dotnet "$bin/edge-runtime.dll" baseline --input "$work/demo-rows.csv" --model "$work/telemetry-on/models/demo/1" --write-manifest >&2
+  declare -A urls
+  for mode in on off; do
+    enabled=true
+    [ "$mode" = off ] && enabled=false
+    start_server "telemetry-$mode" dotnet "$bin/edge-runtime.dll" --urls http://127.0.0.1:0 --data "$work/telemetry-$mode" \
+      --profile "$work/profile.json" --EdgeRuntime:RepositoryPollSeconds 0 --EdgeRuntime:InstallDemoModel false \
+      --EdgeRuntime:Telemetry:Enabled "$enabled" --EdgeRuntime:Telemetry:SnapshotIntervalSeconds 1 \
+      --EdgeRuntime:Telemetry:Alerts:EvaluationIntervalSeconds 1 "${logging[@]}"
+    wait_ready
+    urls[$mode]="$url"
+  done
+  requests=("/v2/models/demo/infer $bodies/demo.bin application/octet-stream $demo_hlen"
+    "/v2/models/demo/infer $bodies/demo.json application/json")
+  if [ -n "$paddle" ]; then
+    requests+=("/v2/models/ocr/infer $bodies/ocr.bin application/octet-stream $(cat "$bodies/ocr.bin.hlen")")
+  fi
+  for mode in on off; do
+    url="${urls[$mode]}"
+    say "warming up telemetry-$mode (${server_warmup} s)"
+    warm_server "telemetry-$mode" "${requests[@]}"
+  done
+  for round in $(seq "$rounds"); do
+    for mode in on off; do
+      url="${urls[$mode]}"
+      say "round $round, telemetry $mode"
+      keys="kind=telemetry telemetry=$mode round=$round batching=off batch=1"
+      load "$keys model=demo format=binary" /v2/models/demo/infer "$bodies/demo.bin" application/octet-stream "$demo_hlen" 64
+      load "$keys model=demo format=json" /v2/models/demo/infer "$bodies/demo.json" application/json "" 64
+      load "$keys model=demo format=binary" /v2/models/demo/infer "$bodies/demo.bin" application/octet-stream "$demo_hlen" 1
+      if [ -n "$paddle" ]; then
+        load "$keys model=ocr format=binary" /v2/models/ocr/infer "$bodies/ocr.bin" application/octet-stream "$(cat "$bodies/ocr.bin.hlen")" 64
+      fi
+    done
+  done
+  records="$(curl -s "${urls[on]}/v2/edge/telemetry")"
+  drift="$(curl -s "${urls[on]}/v2/edge/drift" | head -c 300)"
+  # Mean requests per second and p99 per point over the rounds, and the cost of telemetry in throughput.
+  awk -v records="$records" -v drift="$drift" '
+    /kind=telemetry/ {
+      split("", f); for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      point = f["model"] " " f["format"] " " f["conns"]
+      rps[point, f["telemetry"]] += f["rps"]; p99[point, f["telemetry"]] += f["p99_us"]; n[point, f["telemetry"]]++
+      if (!(point in seen)) { seen[point] = 1; order[++points] = point }
+    }
+    END {
+      print "| model | format | connections | telemetry off (req/s) | telemetry on (req/s) | cost | p99 off (µs) | p99 on (µs) |"
+      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+      for (i = 1; i <= points; i++) {
+        p = order[i]; split(p, k, " ")
+        off = rps[p, "off"] / n[p, "off"]; on = rps[p, "on"] / n[p, "on"]
+        printf "| %s | %s | %s | %.0f | %.0f | %.2f %% | %.0f | %.0f |\n", k[1], k[2], k[3], off, on, 100 * (off - on) / off, p99[p, "off"] / n[p, "off"], p99[p, "on"] / n[p, "on"]
+      }
+      print ""
+      print "Telemetry store of the \"on\" host afterwards: " records
+      print ""
+      print "Its drift report (demo, baseline from the baseline verb): " drift
+    }' "$results" | tee "$out/telemetry.md"
+  exit 0
+fi
+
+# --- compute floor: raw InferenceSession.Run on the server's core ----------------------------------------
+raw() { # model shape batch: the model on the tensor of its binary request body
+  record "kind=raw model=$1 format=- batching=- batch=$3 conns=-" \
+    taskset -c "$server_cpu" "${bench[@]}" raw-run --model "$work/host-off/models/$1/1/model.onnx" --shape "$2" \
+    --body "$bodies/$1.bin" --header-length "$(cat "$bodies/$1.bin.hlen")" --profile "$work/profile.json" \
+    --seconds "$duration" --warmup "$warmup"
+}
+say "raw InferenceSession.Run (core $server_cpu, $threads intra-op thread(s))"
+raw demo 1,4 1
+raw compute 1,1024 1
+raw compute 64,1024 64
+if [ -n "$paddle" ]; then
+  raw ocr "1,3,$ocr_side,$ocr_side" 1
+fi
+
 say "no-op HTTP endpoint (server on core $server_cpu, wrk on core $client_cpu; ${server_warmup} s warm-up)"
 start_server noop "${bench[@]}" noop-server --urls http://127.0.0.1:0 "${logging[@]}"
 warm_server noop "/v2/models/demo/infer $bodies/demo.bin application/octet-stream $demo_hlen"
