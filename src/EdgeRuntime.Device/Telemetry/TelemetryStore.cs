@@ -431,7 +431,10 @@ public sealed partial class TelemetryStore : IDisposable
             {
                 var average = Math.Max(1, next.Bytes[slot] / next.Records[slot]);
                 var chunk = Math.Clamp(((next.TotalBytes - target) / average) + 1, 1, MaxEvictionChunk);
-                Delete(_evictOldest.Bind(1, slot).Bind(2, chunk), next, kind, dropped);
+                if (Delete(_evictOldest.Bind(1, slot).Bind(2, chunk), next, kind, dropped) == 0)
+                {
+                    break;
+                }
             }
         }
 
@@ -439,23 +442,27 @@ public sealed partial class TelemetryStore : IDisposable
         RecordDroppedEvent(next, "quota", dropped);
     }
 
-    /// <summary>Runs a <c>DELETE … RETURNING bytes</c> for records of one <paramref name="kind"/>, counting them as dropped.</summary>
-    private static void Delete(Statement delete, Counters next, TelemetryKind kind, long[] dropped)
+    /// <summary>Runs a <c>DELETE … RETURNING bytes</c> for records of one <paramref name="kind"/>, counting them as dropped; returns how many.</summary>
+    private static long Delete(Statement delete, Counters next, TelemetryKind kind, long[] dropped)
     {
         var slot = (int)kind;
+        long deleted = 0;
         try
         {
             while (delete.Step())
             {
                 next.Bytes[slot] -= delete.Int64(0);
                 next.Records[slot]--;
-                dropped[slot]++;
+                deleted++;
             }
         }
         finally
         {
             delete.Reset();
         }
+
+        dropped[slot] += deleted;
+        return deleted;
     }
 
     private void RecordDroppedEvent(Counters next, string reason, long[] dropped)
@@ -531,7 +538,7 @@ public sealed partial class TelemetryStore : IDisposable
             }
         }
 
-        using (var select = new Statement(_connection, "SELECT kind, count(*), total(bytes), max(seq) FROM records GROUP BY kind"))
+        using (var select = new Statement(_connection, "SELECT kind, count(*), sum(bytes), max(seq) FROM records GROUP BY kind"))
         {
             while (select.Step())
             {
