@@ -98,16 +98,15 @@ public sealed partial class TelemetryStore : IDisposable
             _setMeta = new Statement(connection, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             _counters = LoadCounters();
         }
-        catch (SQLiteException ex)
+        catch (Exception ex)
         {
             DisposeStatements();
             connection?.Dispose();
-            throw Failure("open", ex);
-        }
-        catch
-        {
-            DisposeStatements();
-            connection?.Dispose();
+            if (ex is SQLiteException sqlite)
+            {
+                throw Failure("open", sqlite);
+            }
+
             throw;
         }
 
