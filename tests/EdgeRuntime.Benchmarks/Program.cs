@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 using EdgeRuntime.Benchmarks;
 using EdgeRuntime.Benchmarks.Load;
+using EdgeRuntime.Benchmarks.Telemetry;
 
 // BenchmarkDotNet benchmarks of the codecs and the in-process pipeline (with allocations):
 //   dotnet run -c Release --project tests/EdgeRuntime.Benchmarks -- --filter '*'
 // and the pieces of the load benchmark, tests/bench/run.sh:
-//   prepare | noop-server | raw-run | report, and start-to-ready.
+//   prepare | noop-server | raw-run | report, and start-to-ready;
+// and the telemetry store's write and read-for-upload rates: store [--records 1000000].
 var command = args.Length > 0 ? args[0] : "";
 var rest = args.Length > 0 ? args[1..] : [];
 try
@@ -17,6 +19,7 @@ try
         "raw-run" => RawRun.Run(CommandArguments.Parse(rest)),
         "report" => LoadReport.Run(CommandArguments.Parse(rest)),
         "start-to-ready" => await StartToReady.RunAsync(CommandArguments.Parse(rest)),
+        "store" => StoreThroughput.Run(CommandArguments.Parse(rest)),
         _ => RunBenchmarkDotNet(args),
     };
 }

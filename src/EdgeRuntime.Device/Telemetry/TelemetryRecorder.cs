@@ -26,6 +26,7 @@ public sealed partial class TelemetryRecorder : BackgroundService
     private readonly int[] _admitBelow;
     private readonly long[] _channelDrops = new long[(int)TelemetryKind.Sample + 1];
     private int _failedAttempts;
+    private volatile bool _drained;
 
     public TelemetryRecorder(TelemetryStore store, IOptions<TelemetryStoreOptions> options, ILogger<TelemetryRecorder> logger, TimeProvider? time = null)
     {
@@ -138,9 +139,22 @@ public sealed partial class TelemetryRecorder : BackgroundService
         Drain(batch, flushes);
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // BackgroundService starts ExecuteAsync with the stopping token, so a stop that comes before the writer loop
+        // ran cancels it unstarted, and nothing drained the channel: do it here, now that no loop can be running.
+        if (ExecuteTask is null or { IsCompleted: true } && !_drained)
+        {
+            Drain([], []);
+        }
+    }
+
     /// <summary>On shutdown: refuses new records and writes down everything queued; one attempt, since the host is going.</summary>
     private void Drain(List<TelemetryEntry> batch, List<TaskCompletionSource> flushes)
     {
+        _drained = true;
         _channel.Writer.TryComplete();
         while (true)
         {

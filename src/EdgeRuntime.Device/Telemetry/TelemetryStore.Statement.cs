@@ -1,3 +1,4 @@
+using System.Text;
 using SQLite;
 using SQLitePCL;
 
@@ -28,6 +29,28 @@ public sealed partial class TelemetryStore
         public Statement Bind(int index, string? value) =>
             Check(value is null ? SQLite3.BindNull(_handle, index) : SQLite3.BindText(_handle, index, value, -1, Transient));
 
+        /// <summary>
+        /// Binds <paramref name="value"/> encoded to UTF-8 in <paramref name="scratch"/> (SQLite copies it, so the scratch is
+        /// free again on return), sparing the array per call of the string overload. Returns its UTF-8 length.
+        /// </summary>
+        public int Bind(int index, string? value, ref byte[] scratch)
+        {
+            if (value is null)
+            {
+                Check(SQLite3.BindNull(_handle, index));
+                return 0;
+            }
+
+            if (scratch.Length < Encoding.UTF8.GetMaxByteCount(value.Length))
+            {
+                scratch = new byte[Math.Max(Encoding.UTF8.GetMaxByteCount(value.Length), scratch.Length * 2)];
+            }
+
+            var length = Encoding.UTF8.GetBytes(value, scratch);
+            Check(raw.sqlite3_bind_text(_handle, index, scratch.AsSpan(0, length)));
+            return length;
+        }
+
         /// <summary>True while there is a row to read; false when done; throws <see cref="SQLiteException"/> on an error.</summary>
         public bool Step()
         {
@@ -43,6 +66,9 @@ public sealed partial class TelemetryStore
         public long Int64(int column) => SQLite3.ColumnInt64(_handle, column);
 
         public string? Text(int column) => IsNull(column) ? null : SQLite3.ColumnString(_handle, column);
+
+        /// <summary>A text column's UTF-8 bytes, valid until the next step or reset.</summary>
+        public ReadOnlySpan<byte> Utf8(int column) => raw.sqlite3_column_blob(_handle, column);
 
         public bool IsNull(int column) => SQLite3.ColumnType(_handle, column) == SQLite3.ColType.Null;
 

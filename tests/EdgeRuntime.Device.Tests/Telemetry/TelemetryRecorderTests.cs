@@ -127,6 +127,21 @@ public sealed class TelemetryRecorderTests
         Assert.That(recorder.FlushAsync().IsCompletedSuccessfully, Is.True);
     }
 
+    [Test]
+    public async Task StopAsync_BeforeTheWriterLoopRan_StillWritesTheQueuedRecords()
+    {
+        // A host stopping at once can cancel the writer loop before it starts; this is that case without the race.
+        using var recorder = NewRecorder();
+        for (var i = 0; i < 100; i++)
+        {
+            recorder.Record(TelemetryKind.Event, "error", null, null, "{}");
+        }
+
+        await recorder.StopAsync(CancellationToken.None);
+
+        Assert.That(_store.Status.Records, Is.EqualTo(100));
+    }
+
     private TelemetryRecorder NewRecorder(int capacity = 65_536, int batchSize = 4096) =>
         new(_store, Options.Create(new TelemetryStoreOptions { ChannelCapacity = capacity, WriteBatchSize = batchSize }), _logger);
 
