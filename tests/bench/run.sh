@@ -174,10 +174,10 @@ demo_hlen="$(cat "$bodies/demo.bin.hlen")"
 # --- telemetry cost (SCENARIO=telemetry) ------------------------------------------------------------------
 # Two hosts on the same core, one with telemetry on (metrics, events, 1-s metric snapshots into SQLite, alert
 # rules every second, drift detection on a demo model with a baseline) and one with EdgeRuntime:Telemetry:Enabled
-# false; both warmed up, then measured in alternating rounds (ROUNDS, default 5) so drift in the machine's state
-# hits both alike. Writes artifacts/bench/telemetry.md.
+# false; both warmed up, then measured in alternating rounds (ROUNDS, default 7) so drift in the machine's state
+# hits both alike; the medians over the rounds go into artifacts/bench/telemetry.md.
 if [ "$scenario" = telemetry ]; then
-  rounds="${ROUNDS:-5}"
+  rounds="${ROUNDS:-7}"
   for mode in on off; do
     rm -rf "$work/telemetry-$mode"
     mkdir -p "$work/telemetry-$mode"
@@ -222,12 +222,18 @@ if [ "$scenario" = telemetry ]; then
   done
   records="$(curl -s "${urls[on]}/v2/edge/telemetry")"
   drift="$(curl -s "${urls[on]}/v2/edge/drift" | head -c 300)"
-  # Mean requests per second and p99 per point over the rounds, and the cost of telemetry in throughput.
+  # Per point, the median over the rounds of requests per second and of p99 (medians: one disturbed round
+  # on a shared machine moves a mean by several per cent), and what telemetry costs in throughput.
   awk -v records="$records" -v drift="$drift" '
+    function median(list,    v, m, i, j, t) {
+      m = split(list, v, " ")
+      for (i = 2; i <= m; i++) { t = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    }
     /kind=telemetry/ {
       split("", f); for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
       point = f["model"] " " f["format"] " " f["conns"]
-      rps[point, f["telemetry"]] += f["rps"]; p99[point, f["telemetry"]] += f["p99_us"]; n[point, f["telemetry"]]++
+      rps[point, f["telemetry"]] = rps[point, f["telemetry"]] " " f["rps"]; p99[point, f["telemetry"]] = p99[point, f["telemetry"]] " " f["p99_us"]
       if (!(point in seen)) { seen[point] = 1; order[++points] = point }
     }
     END {
@@ -235,8 +241,8 @@ if [ "$scenario" = telemetry ]; then
       print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
       for (i = 1; i <= points; i++) {
         p = order[i]; split(p, k, " ")
-        off = rps[p, "off"] / n[p, "off"]; on = rps[p, "on"] / n[p, "on"]
-        printf "| %s | %s | %s | %.0f | %.0f | %.2f %% | %.0f | %.0f |\n", k[1], k[2], k[3], off, on, 100 * (off - on) / off, p99[p, "off"] / n[p, "off"], p99[p, "on"] / n[p, "on"]
+        off = median(rps[p, "off"]); on = median(rps[p, "on"])
+        printf "| %s | %s | %s | %.0f | %.0f | %.2f %% | %.0f | %.0f |\n", k[1], k[2], k[3], off, on, 100 * (off - on) / off, median(p99[p, "off"]), median(p99[p, "on"])
       }
       print ""
       print "Telemetry store of the \"on\" host afterwards: " records

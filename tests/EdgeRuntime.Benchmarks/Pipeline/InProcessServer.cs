@@ -20,16 +20,22 @@ internal sealed class InProcessServer : IDisposable
     private readonly ModelRepository _repository;
     private readonly ModelRouter _router;
 
-    private InProcessServer(string data, ModelRepository repository)
+    private InProcessServer(string data, ModelRepository repository, IPredictionObserver[] observers)
     {
         _data = data;
         _repository = repository;
-        var drift = new DriftDetector(Options.Create(new DriftOptions()), NullLogger<DriftDetector>.Instance, TimeProvider.System);
-        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), [drift]);
+        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), observers);
     }
 
-    /// <summary>Writes each model into a fresh repository and loads them all.</summary>
-    public static InProcessServer Start(params (string Name, byte[] Bytes)[] models)
+    /// <summary>Writes each model into a fresh repository and loads them all, without telemetry.</summary>
+    public static InProcessServer Start(params (string Name, byte[] Bytes)[] models) => Start(telemetry: null, models);
+
+    /// <summary>
+    /// As <see cref="Start(ValueTuple{string, byte[]}[])"/>; with <paramref name="telemetry"/>, the request path
+    /// also feeds the per-model metric series and the drift detector (manifests with a baseline come from
+    /// <paramref name="manifests"/>, by model name), as the host's does with telemetry on.
+    /// </summary>
+    public static InProcessServer Start(DeviceMetrics? telemetry, (string Name, byte[] Bytes)[] models, IReadOnlyDictionary<string, string>? manifests = null)
     {
         var data = Path.Combine(Path.GetTempPath(), $"edge-bench-{Guid.NewGuid():N}");
         foreach (var (name, bytes) in models)
@@ -37,11 +43,15 @@ internal sealed class InProcessServer : IDisposable
             var version = Path.Combine(data, "models", name, "1");
             Directory.CreateDirectory(version);
             File.WriteAllBytes(Path.Combine(version, "model.onnx"), bytes);
+            if (manifests?.GetValueOrDefault(name) is { } manifest)
+            {
+                File.WriteAllText(Path.Combine(version, "manifest.json"), manifest);
+            }
         }
 
         var options = Options.Create(new EdgeRuntimeOptions { DataDirectory = data, RepositoryPollSeconds = 0, InstallDemoModel = false });
         var factory = new ModelSessionFactory(DeviceProfiles.Load("default"), options.Value.CachePath, NullLogger<ModelSessionFactory>.Instance);
-        var repository = new ModelRepository(options, factory, NullLogger<ModelRepository>.Instance);
+        var repository = new ModelRepository(options, factory, NullLogger<ModelRepository>.Instance, telemetry is null ? [] : [telemetry]);
         repository.ScanAsync().GetAwaiter().GetResult();
         if (!repository.IsReady)
         {
@@ -49,7 +59,10 @@ internal sealed class InProcessServer : IDisposable
             throw new InvalidOperationException($"the benchmark models did not load: {string.Join("; ", repository.Index().Select(e => $"{e.Name}: {e.State} {e.Reason}"))}");
         }
 
-        return new InProcessServer(data, repository);
+        IPredictionObserver[] observers = telemetry is null
+            ? []
+            : [new DriftDetector(Options.Create(new DriftOptions()), NullLogger<DriftDetector>.Instance, TimeProvider.System)];
+        return new InProcessServer(data, repository, observers);
     }
 
     /// <summary>Decodes <paramref name="body"/>, runs it on <paramref name="model"/> and encodes the response into <paramref name="output"/>.</summary>

@@ -97,9 +97,16 @@ public sealed partial class DriftDetector : IPredictionObserver
             _latest.TryRemove(monitor.LoadId, out _);
         }
 
-        if (report.State != DriftState.Ok)
+        // Logged when the state changes, not every window: a version that stays drifted would otherwise
+        // log on every window (dozens a second on a busy tiny model); every report is in the store anyway.
+        var previous = monitor.ExchangeState(report.State);
+        if (report.State != previous && report.State != DriftState.Ok)
         {
             LogDrift(report.Model, report.Version, report.State, string.Join(", ", report.Features.Where(f => f.State != DriftState.Ok).Select(f => $"{f.Feature} (psi {f.Psi:F3}, ks {f.Ks:F3})")));
+        }
+        else if (report.State != previous)
+        {
+            LogDriftCleared(report.Model, report.Version, previous);
         }
 
         if (WindowCompleted is { } handlers)
@@ -126,6 +133,9 @@ public sealed partial class DriftDetector : IPredictionObserver
 
     [LoggerMessage(EventId = 1452, Level = LogLevel.Warning, Message = "Model {Model} version {Version}: drift {State} in {Features}")]
     private partial void LogDrift(string model, string version, DriftState state, string features);
+
+    [LoggerMessage(EventId = 1455, Level = LogLevel.Information, Message = "Model {Model} version {Version}: drift back to ok from {Previous}")]
+    private partial void LogDriftCleared(string model, string version, DriftState previous);
 
     [LoggerMessage(EventId = 1453, Level = LogLevel.Warning, Message = "Model {Model} version {Version}: drift observation failed; further failures are not logged")]
     private partial void LogObserveFailed(string model, string version, Exception exception);

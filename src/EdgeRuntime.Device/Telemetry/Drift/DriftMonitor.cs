@@ -21,6 +21,7 @@ internal sealed class DriftMonitor : IDisposable
     private readonly TensorPlan[] _outputs;
     private readonly int _counterCount;
     private Window _window;
+    private int _state;
     private volatile bool _disposed;
 
     public DriftMonitor(ModelSession session, DriftBaseline baseline, DriftOptions options, DriftDetector detector, out IReadOnlyList<string> unmatched)
@@ -51,6 +52,9 @@ internal sealed class DriftMonitor : IDisposable
 
     /// <summary>The features monitored, inputs first, in baseline order.</summary>
     public IEnumerable<string> Features => _features.Select(f => f.Name);
+
+    /// <summary>Records the state of the window just closed and returns the one before it (ok at first).</summary>
+    public DriftState ExchangeState(DriftState state) => (DriftState)Interlocked.Exchange(ref _state, (int)state);
 
     /// <summary>Counts the request's and response's features into the window; returns the report when this call closed it.</summary>
     public DriftReport? Observe(InferenceRequest request, InferenceResponse response)
