@@ -27,4 +27,21 @@ internal static class FeatureBins
 
         return low - 1;
     }
+
+    /// <summary>How many values a window counted, after checking it has as many bins as the baseline.</summary>
+    public static long WindowTotal(ReadOnlySpan<double> expected, ReadOnlySpan<long> counts)
+    {
+        if (expected.Length != counts.Length)
+        {
+            throw new ArgumentException($"{expected.Length} baseline bins but {counts.Length} window bins", nameof(counts));
+        }
+
+        long total = 0;
+        foreach (var count in counts)
+        {
+            total += count;
+        }
+
+        return total;
+    }
 }

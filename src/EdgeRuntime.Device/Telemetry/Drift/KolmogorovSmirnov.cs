@@ -12,17 +12,7 @@ internal static class KolmogorovSmirnov
     /// <summary>Max over the interior bin edges of |baseline CDF − window CDF|; 0 for an empty window.</summary>
     public static double Binned(ReadOnlySpan<double> expected, ReadOnlySpan<long> counts)
     {
-        if (expected.Length != counts.Length)
-        {
-            throw new ArgumentException($"{expected.Length} baseline bins but {counts.Length} window bins", nameof(counts));
-        }
-
-        long total = 0;
-        foreach (var count in counts)
-        {
-            total += count;
-        }
-
+        var total = FeatureBins.WindowTotal(expected, counts);
         if (total == 0)
         {
             return 0;

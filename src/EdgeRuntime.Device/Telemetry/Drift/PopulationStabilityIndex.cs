@@ -17,17 +17,7 @@ internal static class PopulationStabilityIndex
     /// <summary>PSI between baseline shares <paramref name="expected"/> and window <paramref name="counts"/> in the same bins; 0 for an empty window.</summary>
     public static double Compute(ReadOnlySpan<double> expected, ReadOnlySpan<long> counts)
     {
-        if (expected.Length != counts.Length)
-        {
-            throw new ArgumentException($"{expected.Length} baseline bins but {counts.Length} window bins", nameof(counts));
-        }
-
-        long total = 0;
-        foreach (var count in counts)
-        {
-            total += count;
-        }
-
+        var total = FeatureBins.WindowTotal(expected, counts);
         if (total == 0)
         {
             return 0;
