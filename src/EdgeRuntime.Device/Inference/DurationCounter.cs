@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeRuntime.Contracts.Inference;
 
 namespace EdgeRuntime.Device.Inference;
@@ -8,9 +7,6 @@ public sealed class DurationCounter
 {
     private long _count;
     private long _ns;
-
-    /// <summary>Adds one event that started at <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp) and ends now.</summary>
-    public void AddSince(long startTimestamp) => Add(Stopwatch.GetElapsedTime(startTimestamp).Ticks * 100);
 
     /// <summary>Adds <paramref name="count"/> events that took <paramref name="nanoseconds"/> in all.</summary>
     public void Add(long nanoseconds, long count = 1)

@@ -4,8 +4,9 @@ using Prometheus;
 namespace EdgeRuntime.Device.Telemetry;
 
 /// <summary>
-/// The metric series of one model version: its Prometheus children, looked up once, plus the counters and
-/// latency histogram that alert rules and metric snapshots read. Shared by every load of the same version,
+/// The metric series of one model version: its Prometheus children, looked up once, which alert rules and
+/// metric snapshots read too, plus a finer latency histogram for windowed quantiles (a Prometheus
+/// histogram's buckets cannot be read back). Shared by every load of the same version,
 /// so a reload keeps the counters running; removed from <c>/metrics</c> when the last load retires.
 /// </summary>
 public sealed class ModelSeries : IInferenceObserver
@@ -23,13 +24,6 @@ public sealed class ModelSeries : IInferenceObserver
     private readonly Histogram.Child _batchSize;
     private readonly Func<string, Counter.Child> _failures;
     private readonly Dictionary<string, Counter.Child> _failuresByReason = [];
-    private long _successCount;
-    private long _errorCount;
-    private long _failureCount;
-    private long _rows;
-    private long _executionCount;
-    private long _cacheHitCount;
-    private long _cacheMissCount;
 
     internal ModelSeries(DeviceMetrics metrics, string model, string version)
     {
@@ -55,26 +49,17 @@ public sealed class ModelSeries : IInferenceObserver
     public LatencyHistogram Latency { get; } = new();
 
     /// <summary>Requests answered.</summary>
-    public long Successes => Volatile.Read(ref _successCount);
-
-    /// <summary>Requests that failed for any reason, the caller's own mistakes included.</summary>
-    public long Failures => Volatile.Read(ref _failureCount);
-
-    /// <summary>
-    /// Requests that failed through no fault of the caller (the runtime failed, or the model could not take
-    /// them): what an error-rate alert counts.
-    /// </summary>
-    public long Errors => Volatile.Read(ref _errorCount);
+    public long Successes => (long)_success.Value;
 
     /// <summary>Inferences as Triton counts them (rows of batched runs).</summary>
-    public long Inferences => Volatile.Read(ref _rows);
+    public long Inferences => (long)_inferences.Value;
 
     /// <summary>Model runs.</summary>
-    public long Executions => Volatile.Read(ref _executionCount);
+    public long Executions => (long)_executions.Value;
 
-    public long CacheHits => Volatile.Read(ref _cacheHitCount);
+    public long CacheHits => (long)_cacheHits.Value;
 
-    public long CacheMisses => Volatile.Read(ref _cacheMissCount);
+    public long CacheMisses => (long)_cacheMisses.Value;
 
     /// <summary>The provider the version runs on, and whether that was a fallback from the profile's first choice.</summary>
     public string ExecutionProvider { get; internal set; } = "";
@@ -101,7 +86,6 @@ public sealed class ModelSeries : IInferenceObserver
 
     public void OnSuccess(long nanoseconds)
     {
-        Interlocked.Increment(ref _successCount);
         Latency.Record(nanoseconds);
         _success.Inc();
         _requestDuration.Observe(nanoseconds / NanosecondsPerSecond);
@@ -109,12 +93,6 @@ public sealed class ModelSeries : IInferenceObserver
 
     public void OnFailure(string reason, long nanoseconds)
     {
-        Interlocked.Increment(ref _failureCount);
-        if (reason is FailureReasons.Internal or FailureReasons.Unavailable)
-        {
-            Interlocked.Increment(ref _errorCount);
-        }
-
         FailureCounter(reason).Inc();
     }
 
@@ -122,27 +100,13 @@ public sealed class ModelSeries : IInferenceObserver
 
     public void OnExecuted(int batchSize, long inputNanoseconds, long inferNanoseconds, long outputNanoseconds)
     {
-        Interlocked.Add(ref _rows, batchSize);
-        Interlocked.Increment(ref _executionCount);
         _executions.Inc();
         _inferences.Inc(batchSize);
         _batchSize.Observe(batchSize);
         _computeDuration.Observe((inputNanoseconds + inferNanoseconds + outputNanoseconds) / NanosecondsPerSecond);
     }
 
-    public void OnCacheLookup(bool hit, long nanoseconds)
-    {
-        if (hit)
-        {
-            Interlocked.Increment(ref _cacheHitCount);
-            _cacheHits.Inc();
-        }
-        else
-        {
-            Interlocked.Increment(ref _cacheMissCount);
-            _cacheMisses.Inc();
-        }
-    }
+    public void OnCacheLookup(bool hit, long nanoseconds) => (hit ? _cacheHits : _cacheMisses).Inc();
 
     private Counter.Child FailureCounter(string reason)
     {
@@ -158,6 +122,13 @@ public sealed class ModelSeries : IInferenceObserver
             return child;
         }
     }
+
+    /// <summary>
+    /// The failures among <paramref name="failuresByReason"/> that were not the caller's fault (the runtime
+    /// failed, or the model could not take them): what an error-rate alert counts.
+    /// </summary>
+    internal static long ErrorsAmong(IReadOnlyDictionary<string, long> failuresByReason) =>
+        failuresByReason.GetValueOrDefault(FailureReasons.Internal) + failuresByReason.GetValueOrDefault(FailureReasons.Unavailable);
 
     /// <summary>Takes every series of this version off <c>/metrics</c>.</summary>
     internal void Unpublish()

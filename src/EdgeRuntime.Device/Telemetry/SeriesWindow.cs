@@ -17,16 +17,20 @@ internal sealed record SeriesWindow(
 {
     public static SeriesWindow Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), new LatencyHistogram().Snapshot());
 
-    public static SeriesWindow Read(ModelSeries series) => new(
-        series.Successes,
-        series.Failures,
-        series.Errors,
-        series.Inferences,
-        series.Executions,
-        series.CacheHits,
-        series.CacheMisses,
-        series.FailuresByReason,
-        series.Latency.Snapshot());
+    public static SeriesWindow Read(ModelSeries series)
+    {
+        var failures = series.FailuresByReason;
+        return new(
+            series.Successes,
+            failures.Values.Sum(),
+            ModelSeries.ErrorsAmong(failures),
+            series.Inferences,
+            series.Executions,
+            series.CacheHits,
+            series.CacheMisses,
+            failures,
+            series.Latency.Snapshot());
+    }
 
     /// <summary>Requests answered or failed since <paramref name="earlier"/>.</summary>
     public long RequestsSince(SeriesWindow earlier) => Successes - earlier.Successes + Failures - earlier.Failures;
