@@ -42,6 +42,9 @@ internal sealed class TestHub : IAsyncDisposable
     /// <summary>Kind of each record received, by sequence.</summary>
     public ConcurrentDictionary<long, string> Kinds { get; } = new();
 
+    /// <summary>The <c>type</c> of every record received on <c>events</c>.</summary>
+    public ConcurrentQueue<string> EventTypes { get; } = new();
+
     public ConcurrentQueue<(SyncChannel Channel, bool Gzip, long FromSeq, long ToSeq)> Batches { get; } = new();
 
     public ConcurrentQueue<DeviceStatus> Statuses { get; } = new();
@@ -170,7 +173,11 @@ internal sealed class TestHub : IAsyncDisposable
         Batches.Enqueue((channel, gzip, batch.FromSeq, batch.ToSeq));
         foreach (var record in batch.Records)
         {
-            Records.TryAdd(record.Sequence, record.Payload.Clone());
+            if (Records.TryAdd(record.Sequence, record.Payload.Clone()) && channel == SyncChannel.Events)
+            {
+                EventTypes.Enqueue(record.Type);
+            }
+
             Kinds.TryAdd(record.Sequence, record.Kind);
         }
     }
