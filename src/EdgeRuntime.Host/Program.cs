@@ -1,6 +1,7 @@
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Serving;
+using EdgeRuntime.Device.Sync;
 using EdgeRuntime.Device.Telemetry;
 using EdgeRuntime.Host;
 using EdgeRuntime.Host.Api;
@@ -17,6 +18,7 @@ builder.Services.AddInference();
 builder.Services.AddDeployment();
 builder.Services.AddServing();
 builder.Services.AddTelemetry(builder.Configuration);
+builder.Services.AddSync(builder.Configuration);
 
 var app = builder.Build();
 app.MapEdgeRuntimeApi();

@@ -16,4 +16,5 @@ namespace EdgeRuntime.Contracts.Sync;
 [JsonSerializable(typeof(DeviceCommand))]
 [JsonSerializable(typeof(DeviceCommandResult))]
 [JsonSerializable(typeof(DeploymentEvent))]
+[JsonSerializable(typeof(SyncStatusResponse))]
 public sealed partial class SyncJsonContext : JsonSerializerContext;

@@ -13,7 +13,7 @@ namespace EdgeRuntime.Device.Telemetry;
 /// counts what it dropped and records a <c>records_dropped</c> event when it does. The uplink reads it by sequence
 /// ranges and deletes only the ranges the hub acknowledged. The only type that touches SQLite; thread-safe.
 /// </summary>
-public sealed partial class TelemetryStore : IDisposable
+public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
 {
     /// <summary>
     /// Bytes accounted per row beyond its strings: the row's integers and header, its (kind, ts) index entry and
@@ -121,6 +121,12 @@ public sealed partial class TelemetryStore : IDisposable
 
     /// <summary>Depth, budget, sequence range and drop counts; kept in memory, so cheap to read on every scrape.</summary>
     public TelemetryStoreStatus Status => _status;
+
+    /// <summary>Records held now.</summary>
+    public long Count => _status.Records;
+
+    /// <summary>The last sequence number ever assigned; 0 before the first record.</summary>
+    public long LastSequence => _status.LastSequence;
 
     /// <summary>
     /// Opens the store at <paramref name="path"/>; a file that is not a usable database is moved aside to

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeRuntime.Contracts;
+using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Contracts.Telemetry;
+using EdgeRuntime.Device.Sync;
 using EdgeRuntime.Device.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Host.Api;
 
@@ -20,6 +23,7 @@ internal static class EdgeEndpoints
         app.MapGet("/v2/edge/telemetry/records", Records);
         app.MapGet("/v2/edge/drift", Drift);
         app.MapGet("/v2/edge/alerts", Alerts);
+        app.MapGet("/v2/edge/sync", Sync);
         return app;
     }
 
@@ -59,6 +63,17 @@ internal static class EdgeEndpoints
             .Select(r => new AlertRuleInfo(r.Name, r.Condition.ToString(), r.Model, r.Threshold, r.EffectiveClearThreshold, r.ForSeconds, r.ClearForSeconds ?? r.ForSeconds))
             .ToList();
         return ApiResults.WriteJsonAsync(context, new AlertsResponse(engine.Firing, rules), ContractsJsonContext.Default.AlertsResponse);
+    }
+
+    private static Task Sync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var response = SyncStatusSnapshot.Build(
+            services.GetRequiredService<IOptions<SyncOptions>>().Value,
+            services.GetService<IHubLink>(),
+            services.GetService<TelemetryUplink>(),
+            services.GetService<DeploymentAgent>());
+        return ApiResults.WriteJsonAsync(context, response, SyncJsonContext.Default.SyncStatusResponse);
     }
 
     private static Dictionary<string, long> ByKind(IReadOnlyDictionary<TelemetryKind, long> counts) =>

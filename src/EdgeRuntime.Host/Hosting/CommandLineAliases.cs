@@ -10,5 +10,8 @@ internal static class CommandLineAliases
         ["--profile"] = "EdgeRuntime:Profile",
         ["--socket"] = "EdgeRuntime:Api:UnixSocket",
         ["--token"] = "EdgeRuntime:Api:AccessToken",
+        ["--device-id"] = "EdgeRuntime:Sync:DeviceId",
+        ["--hub-host"] = "EdgeRuntime:Sync:Host",
+        ["--hub-port"] = "EdgeRuntime:Sync:Port",
     };
 }

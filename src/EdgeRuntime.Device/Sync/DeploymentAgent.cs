@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeRuntime.Device.Sync;
+
+/// <summary>
+/// Applies the hub's retained desired state: for each listed model version not already installed with the same
+/// artifact, downloads the artifact (<see cref="ArtifactDownloader"/>), installs and loads it (the previous version keeps
+/// serving when it fails), records deployment events for the uplink, persists the applied revision in
+/// <c>&lt;data&gt;/sync/state.json</c> and publishes a fresh status. Revisions at or below the applied one are ignored,
+/// unless a <c>reconcile</c> asks to apply the current one again. Models not listed are left alone.
+/// </summary>
+public sealed partial class DeploymentAgent : BackgroundService
+{
+    /// <summary><see cref="DesiredStatus"/> states.</summary>
+    public const string Idle = "idle";
+    public const string Applying = "applying";
+    public const string Applied = "applied";
+    public const string Failed = "failed";
+
+    private readonly IHubLink _link;
+    private readonly ArtifactDownloader _downloader;
+    private readonly ModelInstaller _installer;
+    private readonly TelemetryRecorder _recorder;
+    private readonly string _statePath;
+    private readonly ILogger _logger;
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _lock = new();
+    private DesiredState? _latest;
+    private long _appliedRevision;
+    private volatile SyncDesiredStatus _status;
+
+    public DeploymentAgent(IHubLink link, ArtifactDownloader downloader, ModelRepository repository, TelemetryRecorder recorder, string syncDirectory, ILogger logger)
+    {
+        _link = link;
+        _downloader = downloader;
+        _installer = new ModelInstaller(repository);
+        _recorder = recorder;
+        _logger = logger;
+        Directory.CreateDirectory(syncDirectory);
+        _statePath = Path.Combine(syncDirectory, "state.json");
+        _appliedRevision = DurableFile.Read(_statePath, SyncStateJsonContext.Default.SyncState)?.AppliedRevision ?? 0;
+        _status = new SyncDesiredStatus(0, _appliedRevision, Idle);
+        link.OnMessage(OnMessageAsync);
+    }
+
+    /// <summary>The revision last applied completely; 0 before any.</summary>
+    public long AppliedRevision => Interlocked.Read(ref _appliedRevision);
+
+    /// <summary>The newest revision received, the applied one, and what the agent is doing.</summary>
+    public SyncDesiredStatus DesiredStatus => _status;
+
+    /// <summary>The download running now, or null.</summary>
+    public DownloadProgress? Download => _downloader.Current;
+
+    /// <summary>Called after a desired state was applied (or failed), e.g. to publish a fresh status.</summary>
+    public Func<CancellationToken, Task>? AfterApply { get; set; }
+
+    /// <summary>Applies the newest desired state received again, whatever its revision; completes with the outcome.</summary>
+    public async Task<SyncDesiredStatus> ReconcileAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<SyncDesiredStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _work.Writer.WriteAsync(new Work(Force: true, done), cancellationToken).ConfigureAwait(false);
+        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                DesiredState? desired;
+                lock (_lock)
+                {
+                    desired = _latest;
+                }
+
+                if (desired is null)
+                {
+                    work.Done?.TrySetResult(_status);
+                    continue;
+                }
+
+                if (!work.Force && desired.Revision <= AppliedRevision)
+                {
+                    LogIgnored(desired.Revision, AppliedRevision);
+                    continue;
+                }
+
+                await ApplyAsync(desired, stoppingToken).ConfigureAwait(false);
+                work.Done?.TrySetResult(_status);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping; a download resumes from its checkpoint next time.
+        }
+    }
+
+    private async Task OnMessageAsync(HubMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Channel == SyncChannel.ArtifactResponse)
+        {
+            _downloader.TryComplete(message);
+            return;
+        }
+
+        if (message.Channel != SyncChannel.Desired)
+        {
+            return;
+        }
+
+        DesiredState? desired;
+        try
+        {
+            desired = JsonSerializer.Deserialize(message.Payload.Span, SyncJsonContext.Default.DesiredState);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(ex.Message);
+            return;
+        }
+
+        if (desired is null || desired.SchemaVersion > SyncProtocol.SchemaVersion)
+        {
+            LogUnreadable($"schema version {desired?.SchemaVersion} is not supported");
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_latest is not null && desired.Revision < _latest.Revision)
+            {
+                return;
+            }
+
+            _latest = desired;
+        }
+
+        _status = _status with { Revision = Math.Max(_status.Revision, desired.Revision) };
+        await _work.Writer.WriteAsync(new Work(Force: false, null), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAsync(DesiredState desired, CancellationToken cancellationToken)
+    {
+        LogApplying(desired.Revision, desired.Models.Count);
+        _status = new SyncDesiredStatus(Math.Max(_status.Revision, desired.Revision), AppliedRevision, Applying);
+        var failures = new List<string>();
+        foreach (var model in desired.Models)
+        {
+            var reason = await ApplyModelAsync(desired.Revision, model, cancellationToken).ConfigureAwait(false);
+            if (reason is not null)
+            {
+                failures.Add($"{model.Name} {model.Version}: {reason}");
+                Record(DeploymentEventTypes.DeploymentFailed, new DeploymentEvent
+                {
+                    Revision = desired.Revision,
+                    Model = model.Name,
+                    Version = model.Version,
+                    ArtifactId = model.Artifact.Id,
+                    Strategy = model.Rollout.Strategy,
+                    Reason = reason,
+                });
+                LogDeploymentFailed(model.Name, model.Version, desired.Revision, reason);
+            }
+        }
+
+        if (failures.Count == 0)
+        {
+            DurableFile.Write(_statePath, new SyncState(desired.Revision), SyncStateJsonContext.Default.SyncState);
+            Interlocked.Exchange(ref _appliedRevision, desired.Revision);
+            _status = new SyncDesiredStatus(_status.Revision, desired.Revision, Applied);
+            Record(DeploymentEventTypes.DesiredApplied, new DeploymentEvent { Revision = desired.Revision, Model = "*", Version = "*" });
+            LogApplied(desired.Revision);
+        }
+        else
+        {
+            _status = new SyncDesiredStatus(_status.Revision, AppliedRevision, Failed, string.Join("; ", failures));
+        }
+
+        if (AfterApply is { } after)
+        {
+            await after(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Brings one model version in line; null when it serves, else why not.</summary>
+    private async Task<string?> ApplyModelAsync(long revision, DesiredModel model, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(model.Rollout.Strategy, RolloutStrategies.Immediate, StringComparison.Ordinal))
+        {
+            return $"rollout strategy '{model.Rollout.Strategy}' is not supported (only '{RolloutStrategies.Immediate}')";
+        }
+
+        if (!long.TryParse(model.Version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+        {
+            return $"version '{model.Version}' is not a positive integer";
+        }
+
+        if (!IsValidModelName(model.Name))
+        {
+            return $"'{model.Name}' is not a valid model name";
+        }
+
+        if (!string.Equals(model.Artifact.Format, ArtifactFormats.Onnx, StringComparison.Ordinal))
+        {
+            return $"artifact format '{model.Artifact.Format}' is not supported (only '{ArtifactFormats.Onnx}')";
+        }
+
+        var installed = _installer.ModelPath(model.Name, model.Version);
+        if (File.Exists(installed)
+            && string.Equals(await ArtifactDownloader.HashFileAsync(installed, cancellationToken).ConfigureAwait(false), model.Artifact.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var descriptor = new DeploymentEvent
+        {
+            Revision = revision,
+            Model = model.Name,
+            Version = model.Version,
+            ArtifactId = model.Artifact.Id,
+            Strategy = model.Rollout.Strategy,
+            Size = model.Artifact.Size,
+        };
+        string file;
+        try
+        {
+            file = await _downloader.DownloadAsync(
+                model.Artifact,
+                model.Name,
+                model.Version,
+                resumedFrom => Record(DeploymentEventTypes.DownloadStarted, descriptor with { ResumedFrom = resumedFrom, Offset = resumedFrom }),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactDownloadException ex)
+        {
+            Record(DeploymentEventTypes.DownloadFailed, descriptor with { Reason = ex.Message });
+            return ex.Message;
+        }
+        catch (IOException ex)
+        {
+            Record(DeploymentEventTypes.DownloadFailed, descriptor with { Reason = ex.Message });
+            return $"artifact {model.Artifact.Id}: {ex.Message}";
+        }
+
+        Record(DeploymentEventTypes.DownloadCompleted, descriptor with { Offset = model.Artifact.Size });
+        string? failure;
+        try
+        {
+            failure = await _installer.InstallAsync(model.Name, model.Version, file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            failure = $"install failed: {ex.Message}";
+        }
+
+        _downloader.Discard(model.Artifact.Id);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        Record(DeploymentEventTypes.Installed, descriptor);
+        LogInstalled(model.Name, model.Version, model.Artifact.Id);
+        return null;
+    }
+
+    private void Record(string type, DeploymentEvent payload) =>
+        _recorder.Record(TelemetryKind.Event, type, payload.Model, payload.Version, JsonSerializer.Serialize(payload, SyncJsonContext.Default.DeploymentEvent));
+
+    private static bool IsValidModelName(string name) =>
+        name.Length is > 0 and <= 200 && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', '\0']) < 0;
+
+    [LoggerMessage(EventId = 1630, Level = LogLevel.Information, Message = "Applying desired state revision {Revision} ({Models} model version(s))")]
+    private partial void LogApplying(long revision, int models);
+
+    [LoggerMessage(EventId = 1631, Level = LogLevel.Information, Message = "Desired state revision {Revision} applied")]
+    private partial void LogApplied(long revision);
+
+    [LoggerMessage(EventId = 1632, Level = LogLevel.Warning, Message = "Deployment of {Model} version {Version} (revision {Revision}) failed; what served before keeps serving: {Reason}")]
+    private partial void LogDeploymentFailed(string model, string version, long revision, string reason);
+
+    [LoggerMessage(EventId = 1633, Level = LogLevel.Information, Message = "Model {Model} version {Version} installed from artifact {ArtifactId} and serving")]
+    private partial void LogInstalled(string model, string version, string artifactId);
+
+    [LoggerMessage(EventId = 1634, Level = LogLevel.Information, Message = "Desired state revision {Revision} ignored: revision {Applied} is already applied")]
+    private partial void LogIgnored(long revision, long applied);
+
+    [LoggerMessage(EventId = 1635, Level = LogLevel.Warning, Message = "Desired state ignored, it cannot be read: {Reason}")]
+    private partial void LogUnreadable(string reason);
+
+    /// <summary>A request to apply the newest desired state; <see cref="Force"/> applies it even when already applied.</summary>
+    private readonly record struct Work(bool Force, TaskCompletionSource<SyncDesiredStatus>? Done);
+}
