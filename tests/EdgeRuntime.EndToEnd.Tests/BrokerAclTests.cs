@@ -1,0 +1,99 @@
+using System.Text;
+using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.EndToEnd.Tests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeRuntime.EndToEnd.Tests;
+
+/// <summary>
+/// A device's credentials open only its own subtree, on the embedded broker and on mosquitto with the files the
+/// hub writes: another device's topics can be neither read nor written, and a wrong password gets nowhere.
+/// </summary>
+[TestFixture(BrokerKind.Embedded)]
+[TestFixture(BrokerKind.Mosquitto)]
+public sealed class BrokerAclTests(BrokerKind broker)
+{
+    [Test]
+    public async Task Device_UsesAnotherDevicesTopics_Refused()
+    {
+        await using var fleet = await Fleet.StartAsync(broker);
+        var passwordA = await fleet.RegisterDeviceAsync("acl-a");
+        await fleet.RegisterDeviceAsync("acl-b");
+        using var client = await ConnectAsync(fleet, "acl-a", passwordA);
+        Assert.That(client, Is.Not.Null, "device A connects with its own credentials");
+
+        var theirs = await client!.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(SyncTopics.Desired("acl-b"), MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.That(theirs.Items.Single().ResultCode, Is.Not.EqualTo(MqttClientSubscribeResultCode.GrantedQoS0).And.Not.EqualTo(MqttClientSubscribeResultCode.GrantedQoS1),
+            "A may not read B's desired state");
+        var everyone = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(SyncTopics.AllDevices(SyncChannel.Telemetry), MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        var everyoneCode = everyone.Items.Single().ResultCode;
+        Assert.That(everyoneCode is not MqttClientSubscribeResultCode.GrantedQoS0 and not MqttClientSubscribeResultCode.GrantedQoS1 || broker == BrokerKind.Mosquitto, Is.True,
+            "the embedded broker refuses a filter spanning devices");
+
+        var forged = new MqttApplicationMessageBuilder()
+            .WithTopic(SyncTopics.Telemetry("acl-b"))
+            .WithPayload(Encoding.UTF8.GetBytes("""{"schema_version":1,"device_id":"acl-b","from_seq":1,"to_seq":1,"records":[{"sequence":1,"kind":"metrics","timestamp_ms":1,"type":"metrics","payload":{}}]}"""))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var published = await client.PublishAsync(forged);
+        Assert.That(published.ReasonCode, Is.Not.EqualTo(MqttClientPublishReasonCode.Success), "A may not write on B's topics");
+
+        // Whatever the broker said, the hub holds nothing from B.
+        var own = new MqttApplicationMessageBuilder()
+            .WithTopic(SyncTopics.Telemetry("acl-a"))
+            .WithPayload(Encoding.UTF8.GetBytes("""{"schema_version":1,"device_id":"acl-a","from_seq":1,"to_seq":1,"records":[{"sequence":1,"kind":"metrics","timestamp_ms":1,"type":"metrics","payload":{}}]}"""))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await client.PublishAsync(own);
+        await Host.Tests.Infrastructure.Wait.UntilAsync(async () => (await fleet.SummaryAsync("acl-a")).Count == 1);
+        Assert.That((await fleet.SummaryAsync("acl-b")).Count, Is.Zero);
+
+        using var intruder = await ConnectAsync(fleet, "acl-b", "not-the-password");
+        Assert.That(intruder, Is.Null, "a wrong password is refused");
+    }
+
+    /// <summary>Connects as <paramref name="deviceId"/>; null when the broker refuses the credentials.</summary>
+    private static async Task<IMqttClient?> ConnectAsync(Fleet fleet, string deviceId, string password)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", fleet.BrokerPort)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(deviceId)
+            .WithCredentials(deviceId, password)
+            .Build();
+        try
+        {
+            // The hub writes mosquitto's password file and signals a reload; give it a moment to take effect.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var result = await client.ConnectAsync(options);
+                    if (result.ResultCode == MqttClientConnectResultCode.Success)
+                    {
+                        return client;
+                    }
+                }
+                catch (MQTTnet.Adapter.MqttConnectingFailedException) when (attempt < 20 && password != "not-the-password")
+                {
+                    await Task.Delay(250);
+                    continue;
+                }
+                catch (MQTTnet.Adapter.MqttConnectingFailedException)
+                {
+                }
+
+                client.Dispose();
+                return null;
+            }
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+}
