@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Json;
+using EdgeRuntime.Contracts.Fleet;
+using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Hub.Broker;
+using EdgeRuntime.Hub.Storage;
+
+namespace EdgeRuntime.Hub.Api;
+
+/// <summary><c>/api/devices/{id}/commands</c>: send a command (stored, then published QoS 1) and read its result.</summary>
+internal static class CommandEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/devices/{id}/commands", SendAsync);
+        api.MapGet("/devices/{id}/commands/{commandId}", (string id, string commandId, HubStore store) =>
+        {
+            if (store.GetCommand(id, commandId) is not { } row)
+            {
+                return ApiErrors.NotFound($"device '{id}' has no command '{commandId}'");
+            }
+
+            return Results.Json(
+                new CommandResponse
+                {
+                    Id = row.Id,
+                    DeviceId = row.DeviceId,
+                    Name = row.Name,
+                    Arguments = row.Arguments is { } args ? JsonSerializer.Deserialize(args, FleetJsonContext.Default.IReadOnlyDictionaryStringString) : null,
+                    IssuedAtMs = row.IssuedMs,
+                    Result = row.Result is { } result ? JsonSerializer.Deserialize(result, SyncJsonContext.Default.DeviceCommandResult) : null,
+                },
+                FleetJsonContext.Default.CommandResponse);
+        });
+    }
+
+    private static async Task<IResult> SendAsync(string id, HttpRequest request, HubStore store, IHubTransport transport, TimeProvider time)
+    {
+        var (body, error) = await FleetApi.ReadBodyAsync(request, FleetJsonContext.Default.CommandRequest);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Name))
+        {
+            return ApiErrors.BadRequest("name is required");
+        }
+
+        if (store.GetDevice(id) is null)
+        {
+            return ApiErrors.NotFound($"device '{id}' is not registered");
+        }
+
+        var command = new DeviceCommand
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Name = body.Name,
+            IssuedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Arguments = body.Arguments,
+        };
+        store.AddCommand(new CommandRow
+        {
+            Id = command.Id,
+            DeviceId = id,
+            Name = command.Name,
+            Arguments = body.Arguments is null ? null : JsonSerializer.Serialize(body.Arguments, FleetJsonContext.Default.IReadOnlyDictionaryStringString),
+            IssuedMs = command.IssuedAtMs,
+        });
+        if (!transport.IsReady)
+        {
+            return ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, "the broker is not connected; the command was stored but not sent");
+        }
+
+        await transport.PublishAsync(
+            SyncTopics.Commands(id),
+            Encoding.UTF8.GetBytes(JsonSerializer.Serialize(command, SyncJsonContext.Default.DeviceCommand)),
+            retain: false,
+            [new(SyncHeaders.Schema, "1")],
+            contentType: SyncHeaders.JsonContentType,
+            cancellationToken: request.HttpContext.RequestAborted);
+        return Results.Json(new CommandAcceptedResponse(command.Id), FleetJsonContext.Default.CommandAcceptedResponse, statusCode: StatusCodes.Status202Accepted);
+    }
+}

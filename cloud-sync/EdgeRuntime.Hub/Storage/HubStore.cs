@@ -1,0 +1,431 @@
+using System.Text;
+using System.Text.Json;
+using EdgeRuntime.Contracts.Telemetry;
+using SQLite;
+
+namespace EdgeRuntime.Hub.Storage;
+
+/// <summary>
+/// The hub's one SQLite file (<c>&lt;data&gt;/hub.db</c>, WAL): devices and their status, models and artifacts,
+/// assignments and desired states, ingested records, alerts and commands. Writes go through one connection under a
+/// lock; queries use a second connection, so reading never waits for a group commit. The only type that touches SQLite.
+/// </summary>
+internal sealed class HubStore : IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, tags TEXT NOT NULL, created_ms INTEGER NOT NULL,
+            password_sha256 TEXT NOT NULL, mosquitto_hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS device_status(device_id TEXT PRIMARY KEY, state TEXT, status_ms INTEGER NOT NULL DEFAULT 0,
+            last_seen_ms INTEGER, runtime_version TEXT, profile TEXT, applied_revision INTEGER NOT NULL DEFAULT 0, models TEXT, store TEXT);
+        CREATE TABLE IF NOT EXISTS artifacts(id TEXT PRIMARY KEY, size INTEGER NOT NULL, chunk_bytes INTEGER NOT NULL,
+            chunk_index BLOB NOT NULL, created_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS model_versions(name TEXT NOT NULL, version INTEGER NOT NULL, artifact_id TEXT NOT NULL,
+            size INTEGER NOT NULL, created_ms INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(name, version));
+        CREATE TABLE IF NOT EXISTS assignments(id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, version INTEGER NOT NULL,
+            device_id TEXT, tag TEXT, strategy TEXT NOT NULL, created_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS desired(device_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, models TEXT NOT NULL, document TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS records(device_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+            type TEXT NOT NULL, model TEXT, version TEXT, payload TEXT NOT NULL, received_ms INTEGER NOT NULL,
+            PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, seq INTEGER NOT NULL,
+            type TEXT NOT NULL, model TEXT, version TEXT, received_ms INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_ms INTEGER);
+        CREATE INDEX IF NOT EXISTS alerts_due ON alerts(state, next_attempt_ms);
+        CREATE TABLE IF NOT EXISTS commands(id TEXT PRIMARY KEY, device_id TEXT NOT NULL, name TEXT NOT NULL, arguments TEXT,
+            issued_ms INTEGER NOT NULL, result TEXT, completed_ms INTEGER);
+        """;
+
+    private static readonly byte[] StateProperty = "state"u8.ToArray();
+    private static readonly byte[] DriftAlertState = "alert"u8.ToArray();
+
+    private readonly Lock _writeLock = new();
+    private readonly Lock _readLock = new();
+    private readonly SQLiteConnection _write;
+    private readonly SQLiteConnection _read;
+    private readonly SqliteStatement _insertRecord;
+    private readonly SqliteStatement _touchDevice;
+    private bool _disposed;
+
+    /// <summary>Opens (creating when missing) <c>hub.db</c> in <paramref name="dataDirectory"/>, creating the directory too.</summary>
+    public HubStore(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        Path = System.IO.Path.Combine(dataDirectory, "hub.db");
+        _write = Open(Path);
+        try
+        {
+            var mode = _write.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"hub store {Path}: could not switch to WAL journaling (journal_mode is {mode})");
+            }
+
+            // A committed transaction survives a crash of this process (it is in the WAL file); a power loss may lose
+            // the last ones since a checkpoint but never corrupts the file. Acknowledged-then-lost needs a power cut.
+            _write.Execute("PRAGMA synchronous=NORMAL");
+            foreach (var statement in Schema.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                _write.Execute(statement);
+            }
+
+            _read = Open(Path);
+            _insertRecord = new SqliteStatement(_write, "INSERT OR IGNORE INTO records(device_id, seq, kind, ts_ms, type, model, version, payload, received_ms) VALUES (?,?,?,?,?,?,?,?,?)");
+            _touchDevice = new SqliteStatement(_write, "INSERT INTO device_status(device_id, last_seen_ms) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET last_seen_ms = max(coalesce(last_seen_ms, 0), excluded.last_seen_ms)");
+        }
+        catch
+        {
+            _write.Dispose();
+            _read?.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+
+    // ---- devices ----
+
+    /// <summary>Adds a device; false when one with that id exists.</summary>
+    public bool TryAddDevice(DeviceRow device) => Write(() =>
+        _write.Execute("INSERT OR IGNORE INTO devices(id, tags, created_ms, password_sha256, mosquitto_hash) VALUES (?,?,?,?,?)",
+            device.Id, device.Tags, device.CreatedMs, device.PasswordSha256, device.MosquittoHash) == 1);
+
+    public DeviceRow? GetDevice(string id) => Read(() => _read.Query<DeviceRow>("SELECT * FROM devices WHERE id = ?", id).FirstOrDefault());
+
+    /// <summary>Every device, or those with <paramref name="tag"/>, by id.</summary>
+    public List<DeviceRow> ListDevices(string? tag = null) => Read(() => tag is null
+        ? _read.Query<DeviceRow>("SELECT * FROM devices ORDER BY id")
+        : _read.Query<DeviceRow>("SELECT * FROM devices WHERE instr(',' || tags || ',', ',' || ? || ',') > 0 ORDER BY id", tag));
+
+    public bool UpdateTags(string id, string tags) => Write(() => _write.Execute("UPDATE devices SET tags = ? WHERE id = ?", tags, id) == 1);
+
+    public bool UpdateCredentials(string id, string passwordSha256, string mosquittoHash) => Write(() =>
+        _write.Execute("UPDATE devices SET password_sha256 = ?, mosquitto_hash = ? WHERE id = ?", passwordSha256, mosquittoHash, id) == 1);
+
+    /// <summary>Removes the device, its status, desired state and device assignments; its records stay.</summary>
+    public bool DeleteDevice(string id) => Write(() =>
+    {
+        _write.BeginTransaction();
+        try
+        {
+            var deleted = _write.Execute("DELETE FROM devices WHERE id = ?", id) == 1;
+            _write.Execute("DELETE FROM device_status WHERE device_id = ?", id);
+            _write.Execute("DELETE FROM desired WHERE device_id = ?", id);
+            _write.Execute("DELETE FROM assignments WHERE device_id = ?", id);
+            _write.Commit();
+            return deleted;
+        }
+        catch
+        {
+            _write.Rollback();
+            throw;
+        }
+    });
+
+    public DeviceStatusRow? GetStatus(string deviceId) =>
+        Read(() => _read.Query<DeviceStatusRow>("SELECT * FROM device_status WHERE device_id = ?", deviceId).FirstOrDefault());
+
+    public List<DeviceStatusRow> ListStatuses() => Read(() => _read.Query<DeviceStatusRow>("SELECT * FROM device_status"));
+
+    public void UpsertStatus(DeviceStatusRow status) => Write(() => _write.Execute(
+        """
+        INSERT INTO device_status(device_id, state, status_ms, last_seen_ms, runtime_version, profile, applied_revision, models, store)
+        VALUES (?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(device_id) DO UPDATE SET state = excluded.state, status_ms = excluded.status_ms,
+            last_seen_ms = max(coalesce(last_seen_ms, 0), excluded.last_seen_ms), runtime_version = excluded.runtime_version,
+            profile = excluded.profile, applied_revision = excluded.applied_revision, models = excluded.models, store = excluded.store
+        """,
+        status.DeviceId, status.State, status.StatusMs, status.LastSeenMs, status.RuntimeVersion, status.Profile,
+        status.AppliedRevision, status.Models, status.Store));
+
+    public void TouchDevice(string deviceId, long nowMs) => Write(() => _touchDevice.Bind(1, deviceId).Bind(2, nowMs).Execute());
+
+    // ---- artifacts and models ----
+
+    public ArtifactRow? GetArtifact(string id) => Read(() => _read.Query<ArtifactRow>("SELECT * FROM artifacts WHERE id = ?", id).FirstOrDefault());
+
+    /// <summary>Adds the artifact unless it is known already (content addressed: same id, same bytes).</summary>
+    public void AddArtifact(ArtifactRow artifact) => Write(() => _write.Execute(
+        "INSERT OR IGNORE INTO artifacts(id, size, chunk_bytes, chunk_index, created_ms) VALUES (?,?,?,?,?)",
+        artifact.Id, artifact.Size, artifact.ChunkBytes, artifact.ChunkIndex, artifact.CreatedMs));
+
+    public ModelVersionRow? GetModelVersion(string name, long version) => Read(() =>
+        _read.Query<ModelVersionRow>("SELECT * FROM model_versions WHERE name = ? AND version = ?", name, version).FirstOrDefault());
+
+    /// <summary>Adds the version; false when that name and version exist already.</summary>
+    public bool TryAddModelVersion(ModelVersionRow row) => Write(() => _write.Execute(
+        "INSERT OR IGNORE INTO model_versions(name, version, artifact_id, size, created_ms, retired) VALUES (?,?,?,?,?,0)",
+        row.Name, row.Version, row.ArtifactId, row.Size, row.CreatedMs) == 1);
+
+    public List<ModelVersionRow> ListModelVersions(string? name = null) => Read(() => name is null
+        ? _read.Query<ModelVersionRow>("SELECT * FROM model_versions ORDER BY name, version")
+        : _read.Query<ModelVersionRow>("SELECT * FROM model_versions WHERE name = ? ORDER BY version", name));
+
+    public bool RetireModelVersion(string name, long version) => Write(() =>
+        _write.Execute("UPDATE model_versions SET retired = 1 WHERE name = ? AND version = ?", name, version) == 1);
+
+    // ---- assignments and desired state ----
+
+    public long AddAssignment(AssignmentRow row) => Write(() =>
+    {
+        _write.Execute("INSERT INTO assignments(model, version, device_id, tag, strategy, created_ms) VALUES (?,?,?,?,?,?)",
+            row.Model, row.Version, row.DeviceId, row.Tag, row.Strategy, row.CreatedMs);
+        return SQLite3.LastInsertRowid(_write.Handle);
+    });
+
+    public AssignmentRow? GetAssignment(long id) => Read(() => _read.Query<AssignmentRow>("SELECT * FROM assignments WHERE id = ?", id).FirstOrDefault());
+
+    public List<AssignmentRow> ListAssignments() => Read(() => _read.Query<AssignmentRow>("SELECT * FROM assignments ORDER BY id"));
+
+    public bool DeleteAssignment(long id) => Write(() => _write.Execute("DELETE FROM assignments WHERE id = ?", id) == 1);
+
+    public bool IsVersionAssigned(string model, long version) => Read(() =>
+        _read.ExecuteScalar<long>("SELECT count(*) FROM assignments WHERE model = ? AND version = ?", model, version) > 0);
+
+    public DesiredRow? GetDesired(string deviceId) => Read(() => _read.Query<DesiredRow>("SELECT * FROM desired WHERE device_id = ?", deviceId).FirstOrDefault());
+
+    public List<DesiredRow> ListDesired() => Read(() => _read.Query<DesiredRow>("SELECT * FROM desired ORDER BY device_id"));
+
+    public void SaveDesired(DesiredRow row) => Write(() => _write.Execute(
+        "INSERT INTO desired(device_id, revision, models, document) VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET revision = excluded.revision, models = excluded.models, document = excluded.document",
+        row.DeviceId, row.Revision, row.Models, row.Document));
+
+    // ---- records ----
+
+    /// <summary>
+    /// Stores the records of <paramref name="batches"/> in one transaction, each once by (device, sequence), marks the
+    /// devices seen, and adds an alert row for every newly stored drift report in state <c>alert</c> or
+    /// <c>alert_firing</c> event. Returns how many alerts it added.
+    /// </summary>
+    public int CommitBatches(IReadOnlyList<IngestBatch> batches, long receivedMs, bool webhookConfigured)
+    {
+        var alerts = 0;
+        Write(() =>
+        {
+            _write.BeginTransaction();
+            try
+            {
+                foreach (var batch in batches)
+                {
+                    foreach (var record in batch.Records)
+                    {
+                        var payload = batch.Payload(record);
+                        var inserted = _insertRecord
+                            .Bind(1, batch.DeviceId).Bind(2, record.Sequence).Bind(3, record.Kind).Bind(4, record.TimestampMs)
+                            .Bind(5, record.Type).Bind(6, record.Model).Bind(7, record.Version).BindUtf8(8, payload).Bind(9, receivedMs)
+                            .Execute() == 1;
+                        if (inserted && IsAlert(record.Type, payload))
+                        {
+                            _write.Execute(
+                                "INSERT INTO alerts(device_id, seq, type, model, version, received_ms, payload, state) VALUES (?,?,?,?,?,?,?,?)",
+                                batch.DeviceId, record.Sequence, record.Type, record.Model, record.Version, receivedMs,
+                                Encoding.UTF8.GetString(payload), webhookConfigured ? AlertRow.Pending : AlertRow.Disabled);
+                            alerts++;
+                        }
+                    }
+
+                    _touchDevice.Bind(1, batch.DeviceId).Bind(2, receivedMs).Execute();
+                }
+
+                _write.Commit();
+            }
+            catch
+            {
+                _write.Rollback();
+                throw;
+            }
+        });
+        return alerts;
+    }
+
+    /// <summary>Records matching <paramref name="query"/>, by device then sequence.</summary>
+    public List<RecordRow> QueryRecords(RecordQuery query)
+    {
+        var sql = new StringBuilder("SELECT * FROM records WHERE 1 = 1");
+        var args = new List<object>();
+        void Add(string clause, object value)
+        {
+            sql.Append(" AND ").Append(clause);
+            args.Add(value);
+        }
+
+        if (query.DeviceId is not null)
+        {
+            Add("device_id = ?", query.DeviceId);
+        }
+
+        if (query.Model is not null)
+        {
+            Add("model = ?", query.Model);
+        }
+
+        if (query.Type is not null)
+        {
+            Add("type = ?", query.Type);
+        }
+
+        if (query.FromMs is { } from)
+        {
+            Add("ts_ms >= ?", from);
+        }
+
+        if (query.ToMs is { } to)
+        {
+            Add("ts_ms < ?", to);
+        }
+
+        if (query.AfterSeq is { } after)
+        {
+            Add("seq > ?", after);
+        }
+
+        if (query.Kinds is { Count: > 0 } kinds)
+        {
+            sql.Append(" AND kind IN (").Append(string.Join(',', kinds.Select(_ => "?"))).Append(')');
+            args.AddRange(kinds);
+        }
+
+        sql.Append(" ORDER BY device_id, seq LIMIT ?");
+        args.Add(query.Limit);
+        return Read(() => _read.Query<RecordRow>(sql.ToString(), [.. args]));
+    }
+
+    /// <summary>How many records of the device are stored, their sequence range, and how many numbers in it are absent.</summary>
+    public (long Count, long? First, long? Last) RecordRange(string deviceId) => Read(() =>
+    {
+        var count = _read.ExecuteScalar<long>("SELECT count(*) FROM records WHERE device_id = ?", deviceId);
+        if (count == 0)
+        {
+            return (0L, (long?)null, (long?)null);
+        }
+
+        var first = _read.ExecuteScalar<long>("SELECT min(seq) FROM records WHERE device_id = ?", deviceId);
+        var last = _read.ExecuteScalar<long>("SELECT max(seq) FROM records WHERE device_id = ?", deviceId);
+        return (count, first, last);
+    });
+
+    // ---- alerts ----
+
+    public List<AlertRow> ListAlerts(int limit = 1000) => Read(() => _read.Query<AlertRow>("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", limit));
+
+    public List<AlertRow> DueAlerts(long nowMs, int limit) => Read(() => _read.Query<AlertRow>(
+        "SELECT * FROM alerts WHERE state = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?", AlertRow.Pending, nowMs, limit));
+
+    /// <summary>When the next pending delivery is due; null when none is pending.</summary>
+    public long? NextAlertDueMs() => Read(() =>
+    {
+        var due = _read.Query<AlertRow>("SELECT * FROM alerts WHERE state = ? ORDER BY next_attempt_ms LIMIT 1", AlertRow.Pending).FirstOrDefault();
+        return due?.NextAttemptMs;
+    });
+
+    public void MarkAlertDelivered(long id, int attempts, long nowMs) => Write(() =>
+        _write.Execute("UPDATE alerts SET state = ?, attempts = ?, delivered_ms = ?, last_error = NULL WHERE id = ?", AlertRow.Delivered, attempts, nowMs, id));
+
+    public void MarkAlertFailed(long id, int attempts, long nextAttemptMs, string error) => Write(() =>
+        _write.Execute("UPDATE alerts SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?", attempts, nextAttemptMs, error, id));
+
+    // ---- commands ----
+
+    public void AddCommand(CommandRow row) => Write(() => _write.Execute(
+        "INSERT INTO commands(id, device_id, name, arguments, issued_ms) VALUES (?,?,?,?,?)", row.Id, row.DeviceId, row.Name, row.Arguments, row.IssuedMs));
+
+    public CommandRow? GetCommand(string deviceId, string id) => Read(() =>
+        _read.Query<CommandRow>("SELECT * FROM commands WHERE id = ? AND device_id = ?", id, deviceId).FirstOrDefault());
+
+    /// <summary>Stores the device's result of its command; false for an unknown command id of that device.</summary>
+    public bool SetCommandResult(string deviceId, string id, string result, long completedMs) => Write(() =>
+        _write.Execute("UPDATE commands SET result = ?, completed_ms = ? WHERE id = ? AND device_id = ?", result, completedMs, id, deviceId) == 1);
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            lock (_readLock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                _insertRecord.Dispose();
+                _touchDevice.Dispose();
+                _read.Dispose();
+                _write.Dispose();
+            }
+        }
+    }
+
+    private static SQLiteConnection Open(string path)
+    {
+        var connection = new SQLiteConnection(path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.Create | SQLiteOpenFlags.FullMutex, storeDateTimeAsTicks: true);
+        connection.BusyTimeout = TimeSpan.FromSeconds(10);
+        return connection;
+    }
+
+    /// <summary>A firing alert, or a drift report whose <c>state</c> is <c>alert</c>.</summary>
+    private static bool IsAlert(string type, ReadOnlySpan<byte> payload)
+    {
+        if (type == TelemetryRecordTypes.AlertFiring)
+        {
+            return true;
+        }
+
+        if (type != TelemetryRecordTypes.DriftReport)
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isState = reader.ValueTextEquals(StateProperty);
+                reader.Read();
+                if (isState)
+                {
+                    return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(DriftAlertState);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        lock (_readLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return read();
+        }
+    }
+
+    private T Write<T>(Func<T> write)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return write();
+        }
+    }
+
+    private void Write(Action write)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            write();
+        }
+    }
+}

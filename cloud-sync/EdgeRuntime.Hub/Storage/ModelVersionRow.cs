@@ -1,0 +1,25 @@
+using SQLite;
+
+namespace EdgeRuntime.Hub.Storage;
+
+/// <summary>A registered model version and the artifact it serves.</summary>
+internal sealed class ModelVersionRow
+{
+    [Column("name")]
+    public string Name { get; set; } = "";
+
+    [Column("version")]
+    public long Version { get; set; }
+
+    [Column("artifact_id")]
+    public string ArtifactId { get; set; } = "";
+
+    [Column("size")]
+    public long Size { get; set; }
+
+    [Column("created_ms")]
+    public long CreatedMs { get; set; }
+
+    [Column("retired")]
+    public bool Retired { get; set; }
+}

@@ -1,0 +1,4 @@
+namespace EdgeRuntime.Contracts.Fleet;
+
+/// <summary><c>GET /healthz</c>.</summary>
+public sealed record HealthResponse(string Status);
