@@ -93,7 +93,9 @@ public sealed partial class MqttHubLink : BackgroundService, IHubLink
         try
         {
             var result = await _client.PublishAsync(ToMqtt(message), cancellationToken).ConfigureAwait(false);
-            return result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
+            // "No matching subscribers" means nobody took the message: with an external broker, the hub is not
+            // subscribed (yet) and the records would be lost, so only a retained message, which the broker keeps, counts.
+            return result.ReasonCode == MqttClientPublishReasonCode.Success || (result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers && message.Retain)
                 ? HubPublishResult.Ok
                 : HubPublishResult.Refused($"{result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : ": " + result.ReasonString)}");
         }

@@ -156,6 +156,14 @@ internal sealed class TestHub : IAsyncDisposable
                 await AnswerChunkAsync(deviceId, request, e.ApplicationMessage.ResponseTopic, e.ApplicationMessage.CorrelationData);
                 break;
         }
+
+        if (channel != SyncChannel.Status)
+        {
+            // Handled, then acknowledged, as the real hub does inside its embedded broker; the retained status is
+            // left to the broker so late subscribers see it.
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.Success;
+        }
     }
 
     private void RecordBatch(SyncChannel channel, byte[] payload, IReadOnlyCollection<MqttUserProperty>? properties)

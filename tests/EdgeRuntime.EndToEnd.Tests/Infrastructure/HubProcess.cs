@@ -14,7 +14,7 @@ namespace EdgeRuntime.EndToEnd.Tests.Infrastructure;
 /// </summary>
 internal sealed partial class HubProcess : IAsyncDisposable
 {
-    public const string Token = "e2e-hub-token";
+    public const string Token = "e2e-hub-token-0123456789";
 
     private readonly ChildProcess _process;
 
