@@ -70,6 +70,30 @@ public sealed class HubMessageHandlerTests
     }
 
     [Test]
+    public async Task IngestDelay_WindowAndDevicePrefix_CountsOnlyThoseRecordsInRankOrder()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var a = await hub.RegisterAsync("dev-a");
+        var other = await hub.RegisterAsync("other-1");
+        await using var deviceA = await TestDevice.ConnectAsync(hub.MqttPort, "dev-a", a.Password);
+        await using var deviceOther = await TestDevice.ConnectAsync(hub.MqttPort, "other-1", other.Password);
+        await deviceA.PublishAsync(SyncTopics.Telemetry("dev-a"), TestDevice.Batch("dev-a", 1, 100));
+        await deviceOther.PublishAsync(SyncTopics.Telemetry("other-1"), TestDevice.Batch("other-1", 1, 10));
+
+        // The test batches are created at 1_700_000_000_000 + i ms: a window of the first 50 of dev-a's.
+        var delay = await hub.GetAsync("/api/telemetry/delay?from_ms=1700000000000&to_ms=1700000000050&device_prefix=dev-", FleetJsonContext.Default.IngestDelayResponse);
+        var all = await hub.GetAsync("/api/telemetry/delay?from_ms=1700000000000&to_ms=1700000001000", FleetJsonContext.Default.IngestDelayResponse);
+        Assert.Multiple(() =>
+        {
+            Assert.That(delay.Count, Is.EqualTo(50));
+            Assert.That(delay.P50Ms, Is.LessThanOrEqualTo(delay.P95Ms!.Value));
+            Assert.That(delay.P95Ms, Is.LessThanOrEqualTo(delay.P99Ms!.Value));
+            Assert.That(delay.P99Ms, Is.LessThanOrEqualTo(delay.MaxMs!.Value));
+            Assert.That(all.Count, Is.EqualTo(110));
+        });
+    }
+
+    [Test]
     public async Task Status_Published_ShowsInDeviceSummary()
     {
         await using var hub = await TestHub.StartAsync();

@@ -4,7 +4,7 @@ using EdgeRuntime.Hub.Storage;
 
 namespace EdgeRuntime.Hub.Api;
 
-/// <summary><c>/api/telemetry</c>, <c>/api/events</c>, <c>/api/devices/{id}/records/summary</c> and <c>/api/alerts</c>.</summary>
+/// <summary><c>/api/telemetry</c>, <c>/api/telemetry/delay</c>, <c>/api/events</c>, <c>/api/devices/{id}/records/summary</c> and <c>/api/alerts</c>.</summary>
 internal static class RecordEndpoints
 {
     private const int MaxLimit = 10_000;
@@ -19,6 +19,18 @@ internal static class RecordEndpoints
             var (count, first, last) = store.RecordRange(id);
             var missing = count == 0 ? 0 : last!.Value - first!.Value + 1 - count;
             return Results.Json(new RecordSummaryResponse(count, first, last, missing), FleetJsonContext.Default.RecordSummaryResponse);
+        });
+        api.MapGet("/telemetry/delay", (long? from_ms, long? to_ms, string? device_prefix, HubStore store) =>
+        {
+            if (from_ms is null || to_ms is null)
+            {
+                return ApiErrors.BadRequest("from_ms and to_ms are required");
+            }
+
+            var (count, values) = store.IngestDelay(from_ms.Value, to_ms.Value, NullIfEmpty(device_prefix), [0.50, 0.95, 0.99, 1.0]);
+            return Results.Json(
+                count == 0 ? new IngestDelayResponse(0, null, null, null, null) : new IngestDelayResponse(count, values[0], values[1], values[2], values[3]),
+                FleetJsonContext.Default.IngestDelayResponse);
         });
         api.MapGet("/alerts", (HubStore store) =>
         {

@@ -303,6 +303,28 @@ internal sealed class HubStore : IDisposable
         return (count, first, last);
     });
 
+    /// <summary>
+    /// The ingest delay (received minus created) of records created in [<paramref name="fromMs"/>, <paramref name="toMs"/>)
+    /// by devices whose id starts with <paramref name="devicePrefix"/> (all when null): the count and nearest-rank
+    /// percentiles of <paramref name="quantiles"/>.
+    /// </summary>
+    public (long Count, long[] Values) IngestDelay(long fromMs, long toMs, string? devicePrefix, IReadOnlyList<double> quantiles) => Read(() =>
+    {
+        const string Where = " FROM records WHERE ts_ms >= ? AND ts_ms < ? AND device_id >= ? AND device_id < ?";
+        // A prefix range on the primary key's first column: [prefix, prefix + U+FFFF).
+        var low = devicePrefix ?? "";
+        var high = devicePrefix is null ? "\uffff" : devicePrefix + "\uffff";
+        var count = _read.ExecuteScalar<long>("SELECT count(*)" + Where, fromMs, toMs, low, high);
+        var values = new long[quantiles.Count];
+        for (var i = 0; count > 0 && i < quantiles.Count; i++)
+        {
+            var rank = Math.Clamp((long)Math.Ceiling(quantiles[i] * count) - 1, 0, count - 1);
+            values[i] = _read.ExecuteScalar<long>("SELECT received_ms - ts_ms AS delay" + Where + " ORDER BY delay LIMIT 1 OFFSET ?", fromMs, toMs, low, high, rank);
+        }
+
+        return (count, values);
+    });
+
     // ---- alerts ----
 
     public List<AlertRow> ListAlerts(int limit = 1000) => Read(() => _read.Query<AlertRow>("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", limit));

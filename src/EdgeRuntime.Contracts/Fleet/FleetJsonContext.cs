@@ -24,6 +24,7 @@ namespace EdgeRuntime.Contracts.Fleet;
 [JsonSerializable(typeof(IReadOnlyList<AssignmentResponse>))]
 [JsonSerializable(typeof(IReadOnlyList<FleetRecord>))]
 [JsonSerializable(typeof(RecordSummaryResponse))]
+[JsonSerializable(typeof(IngestDelayResponse))]
 [JsonSerializable(typeof(IReadOnlyList<AlertResponse>))]
 [JsonSerializable(typeof(RetrainingNotification))]
 [JsonSerializable(typeof(CommandRequest))]
