@@ -378,7 +378,12 @@ public sealed partial class MqttHubLink : BackgroundService, IHubLink
         {
             var reason = e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString();
             _status = _status with { LastError = reason };
-            LogDisconnected(Endpoint, reason);
+            if (!_stopping.IsCancellationRequested)
+            {
+                // Our own disconnect at shutdown is not worth a warning.
+                LogDisconnected(Endpoint, reason);
+            }
+
             SetDisconnected(reason);
         }
 
