@@ -47,13 +47,22 @@ internal sealed class Fleet : IAsyncDisposable
     public static async Task<Fleet> StartAsync(BrokerKind kind)
     {
         var fleet = new Fleet(kind, TestRepository.NewDataDirectory($"fleet-{kind}".ToLowerInvariant()));
-        if (kind == BrokerKind.Mosquitto)
+        try
         {
-            fleet.Mosquitto = await MosquittoBroker.StartAsync(Path.Combine(fleet.Root, "mosquitto")).ConfigureAwait(false);
-        }
+            if (kind == BrokerKind.Mosquitto)
+            {
+                fleet.Mosquitto = await MosquittoBroker.StartAsync(Path.Combine(fleet.Root, "mosquitto")).ConfigureAwait(false);
+            }
 
-        await fleet.StartHubAsync(kind == BrokerKind.Embedded ? FreePort.Next() : 0).ConfigureAwait(false);
-        return fleet;
+            await fleet.StartHubAsync(kind == BrokerKind.Embedded ? FreePort.Next() : 0).ConfigureAwait(false);
+            return fleet;
+        }
+        catch
+        {
+            // Whatever started before the failure is stopped by its id here, since no test will dispose the fleet.
+            await fleet.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Registers a device and returns the password the hub issued (once) for it.</summary>

@@ -94,14 +94,22 @@ internal sealed partial class HubProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         info.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         var hub = new HubProcess(ChildProcess.Start(info), dataDirectory, brokerPort);
-        var line = await hub._process.WaitForLineAsync(l => ListeningPattern().IsMatch(l), "edge-hub listening").ConfigureAwait(false);
-        hub.BaseAddress = new Uri(ListeningPattern().Match(line).Groups[1].Value);
-        if (waitForBroker)
+        try
         {
-            await hub._process.WaitForLineAsync(l => l.Contains($"MQTT broker listening on 127.0.0.1:{brokerPort}", StringComparison.Ordinal), "embedded broker listening").ConfigureAwait(false);
-        }
+            var line = await hub._process.WaitForLineAsync(l => ListeningPattern().IsMatch(l), "edge-hub listening").ConfigureAwait(false);
+            hub.BaseAddress = new Uri(ListeningPattern().Match(line).Groups[1].Value);
+            if (waitForBroker)
+            {
+                await hub._process.WaitForLineAsync(l => l.Contains($"MQTT broker listening on 127.0.0.1:{brokerPort}", StringComparison.Ordinal), "embedded broker listening").ConfigureAwait(false);
+            }
 
-        return hub;
+            return hub;
+        }
+        catch
+        {
+            await hub.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

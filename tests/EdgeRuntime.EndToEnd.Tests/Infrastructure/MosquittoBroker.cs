@@ -67,8 +67,16 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(Path.Combine(directory, "mosquitto.conf"), broker.Configuration()).ConfigureAwait(false);
-        await broker.StartAgainAsync().ConfigureAwait(false);
-        return broker;
+        try
+        {
+            await broker.StartAgainAsync().ConfigureAwait(false);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Starts the broker (again) with the same configuration, port and persisted state.</summary>
