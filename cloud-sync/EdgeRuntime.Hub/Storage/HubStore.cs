@@ -12,6 +12,9 @@ namespace EdgeRuntime.Hub.Storage;
 /// </summary>
 internal sealed class HubStore : IDisposable
 {
+    // records is a rowid table on purpose: its rows (a few hundred bytes, from thousands of devices at once) append in
+    // arrival order, and only the small (device_id, seq) index is written out of order. Clustered on (device_id, seq)
+    // (WITHOUT ROWID) every small batch dirtied a page of its own, which cost a fleet run about a third of the hub's CPU.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, tags TEXT NOT NULL, created_ms INTEGER NOT NULL,
             password_sha256 TEXT NOT NULL, mosquitto_hash TEXT NOT NULL);
@@ -26,7 +29,7 @@ internal sealed class HubStore : IDisposable
         CREATE TABLE IF NOT EXISTS desired(device_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, models TEXT NOT NULL, document TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS records(device_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, ts_ms INTEGER NOT NULL,
             type TEXT NOT NULL, model TEXT, version TEXT, payload TEXT NOT NULL, received_ms INTEGER NOT NULL,
-            PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
+            PRIMARY KEY(device_id, seq));
         CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, seq INTEGER NOT NULL,
             type TEXT NOT NULL, model TEXT, version TEXT, received_ms INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_ms INTEGER);
@@ -222,8 +225,12 @@ internal sealed class HubStore : IDisposable
                             alerts++;
                         }
                     }
+                }
 
-                    _touchDevice.Bind(1, batch.DeviceId).Bind(2, receivedMs).Execute();
+                // One sighting per device per commit: a fleet's small batches would otherwise update a row each.
+                foreach (var deviceId in batches.Select(b => b.DeviceId).Distinct(StringComparer.Ordinal))
+                {
+                    _touchDevice.Bind(1, deviceId).Bind(2, receivedMs).Execute();
                 }
 
                 _write.Commit();
