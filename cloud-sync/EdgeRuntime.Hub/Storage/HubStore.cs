@@ -14,7 +14,8 @@ internal sealed class HubStore : IDisposable
 {
     // records is a rowid table on purpose: its rows (a few hundred bytes, from thousands of devices at once) append in
     // arrival order, and only the small (device_id, seq) index is written out of order. Clustered on (device_id, seq)
-    // (WITHOUT ROWID) every small batch dirtied a page of its own, which cost a fleet run about a third of the hub's CPU.
+    // (WITHOUT ROWID) every small batch dirtied a page of its own: a minute of a 5,000-device fleet took 66–95 s of
+    // hub CPU that way, 52–61 s this way.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, tags TEXT NOT NULL, created_ms INTEGER NOT NULL,
             password_sha256 TEXT NOT NULL, mosquitto_hash TEXT NOT NULL);
