@@ -53,6 +53,9 @@ internal sealed class TestHub : IAsyncDisposable
 
     public ConcurrentQueue<DeviceCommandResult> CommandResults { get; } = new();
 
+    /// <summary>The highest record sequence the hub held when each command's result arrived, by command id.</summary>
+    public ConcurrentDictionary<string, long> HighestSequenceAtResult { get; } = new(StringComparer.Ordinal);
+
     public ConcurrentDictionary<string, byte[]> Artifacts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>While true, telemetry and events publications are refused (not acknowledged as accepted).</summary>
@@ -148,7 +151,9 @@ internal sealed class TestHub : IAsyncDisposable
                 Statuses.Enqueue(JsonSerializer.Deserialize(payload, SyncJsonContext.Default.DeviceStatus)!);
                 break;
             case SyncChannel.CommandResponse:
-                CommandResults.Enqueue(JsonSerializer.Deserialize(payload, SyncJsonContext.Default.DeviceCommandResult)!);
+                var result = JsonSerializer.Deserialize(payload, SyncJsonContext.Default.DeviceCommandResult)!;
+                HighestSequenceAtResult[result.Id] = Records.Keys.DefaultIfEmpty().Max();
+                CommandResults.Enqueue(result);
                 break;
             case SyncChannel.ArtifactRequest:
                 var request = JsonSerializer.Deserialize(payload, SyncJsonContext.Default.ArtifactChunkRequest)!;
