@@ -107,7 +107,11 @@ public sealed class DeploymentTests(BrokerKind broker)
         TestRepository.WriteModel(Path.Combine(dataDirectory, "models"), Model, 1, SyntheticModels.Demo().Bytes);
         var device = await fleet.StartDeviceAsync(deviceId, password, dataDirectory, environment);
         await device.WaitReadyAsync();
-        await Wait.UntilAsync(async () => (await fleet.DeviceAsync(deviceId))["online"]!.GetValue<bool>());
+
+        // The hub learns what the device serves once its model has loaded, whichever came first, connect or load.
+        await Wait.UntilAsync(async () => await fleet.DeviceAsync(deviceId) is var status
+            && status["online"]!.GetValue<bool>()
+            && status["models"]!.AsArray().Any(m => m!["name"]!.GetValue<string>() == Model && m["version"]!.GetValue<string>() == "1" && m["state"]!.GetValue<string>() == "READY"));
         return device;
     }
 

@@ -7,14 +7,18 @@ namespace EdgeRuntime.Device.Sync;
 
 /// <summary>
 /// Publishes the retained online <see cref="DeviceStatus"/>: on every connect, after a desired state was applied, on a
-/// <c>publish_status</c> command, and every <see cref="SyncOptions.StatusIntervalSeconds"/> while connected.
+/// <c>publish_status</c> command, shortly after a model version loads, fails or retires (<see cref="RequestPublish"/>),
+/// and every <see cref="SyncOptions.StatusIntervalSeconds"/> while connected.
 /// </summary>
 public sealed partial class DeviceStatusReporter : BackgroundService
 {
+    private static readonly TimeSpan ChangeSettle = TimeSpan.FromMilliseconds(200);
+
     private readonly IHubLink _link;
     private readonly Func<DeviceStatus> _snapshot;
     private readonly SyncOptions _options;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _changed = new(0, 1);
 
     /// <summary>A reporter publishing what <paramref name="snapshot"/> builds (its <c>State</c> set to online) over <paramref name="link"/>.</summary>
     public DeviceStatusReporter(IHubLink link, Func<DeviceStatus> snapshot, SyncOptions options, ILogger logger)
@@ -45,13 +49,38 @@ public sealed partial class DeviceStatusReporter : BackgroundService
         return result.Accepted;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Asks for a status soon: what the device serves changed. Requests close together make one publication.</summary>
+    public void RequestPublish()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.StatusIntervalSeconds));
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            _changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A publication is already due.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _changed.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(_options.StatusIntervalSeconds);
+        try
+        {
+            while (true)
             {
+                if (await _changed.WaitAsync(interval, stoppingToken).ConfigureAwait(false))
+                {
+                    // A repository scan loads several versions in a row: wait for the burst to pass.
+                    await Task.Delay(ChangeSettle, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (_link.Status.Connected)
                 {
                     await PublishAsync(stoppingToken).ConfigureAwait(false);

@@ -61,6 +61,8 @@ public static class SyncServiceCollectionExtensions
             Logger<DeviceCommandHandler>(sp),
             sp.GetService<TimeProvider>()));
 
+        services.AddSingleton<IModelLifecycleObserver>(sp => new ModelStatusTrigger(sp));
+
         // Handlers register with the link when built, so everything is built before the link starts.
         services.AddHostedService(sp =>
         {

@@ -119,6 +119,8 @@ internal sealed class Fleet : IAsyncDisposable
             ["EdgeRuntime__Sync__ReconnectMinDelayMs"] = "100",
             ["EdgeRuntime__Sync__ReconnectMaxDelayMs"] = "1000",
             ["EdgeRuntime__Sync__ChunkTimeoutSeconds"] = "10",
+            // No periodic status within a test: what the hub learns comes from connects and model changes.
+            ["EdgeRuntime__Sync__StatusIntervalSeconds"] = "3600",
             ["EdgeRuntime__InstallDemoModel"] = "false",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

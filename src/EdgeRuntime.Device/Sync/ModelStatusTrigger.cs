@@ -1,0 +1,33 @@
+using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Inference;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeRuntime.Device.Sync;
+
+/// <summary>
+/// Tells the hub promptly when what the device serves changes: every load, failed load and retirement asks the
+/// <see cref="DeviceStatusReporter"/> for a fresh status. The reporter is resolved on first use, because it depends
+/// (through the deployment agent) on the repository that calls this observer.
+/// </summary>
+internal sealed class ModelStatusTrigger(IServiceProvider services) : IModelLifecycleObserver
+{
+    private DeviceStatusReporter? _reporter;
+
+    public void OnLoaded(ModelSession session) => Request();
+
+    public void OnLoadFailed(string model, string version, string reason) => Request();
+
+    public void OnRetired(ModelSession session) => Request();
+
+    private void Request()
+    {
+        try
+        {
+            (_reporter ??= services.GetRequiredService<DeviceStatusReporter>()).RequestPublish();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is stopping; the will or the last status says the rest.
+        }
+    }
+}
