@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeRuntime.Device.Sync;
+using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.FleetSimulator;
@@ -31,6 +32,7 @@ internal static class FleetRun
 
         var acked = new Percentiles();
         var fleet = new VirtualDevice[devices];
+        var outboxes = new InMemoryOutbox[devices];
         for (var i = 0; i < devices; i++)
         {
             var options = new SyncOptions
@@ -45,7 +47,8 @@ internal static class FleetRun
                 ReconnectMinDelayMs = 1000,
                 ReconnectMaxDelayMs = 10_000,
             };
-            fleet[i] = new VirtualDevice(options, new InMemoryOutbox((oldestMs, _) => acked.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - oldestMs)), loggers);
+            outboxes[i] = new InMemoryOutbox((oldestMs, _) => acked.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - oldestMs));
+            fleet[i] = new VirtualDevice(options, outboxes[i], loggers);
         }
 
         try
@@ -59,7 +62,7 @@ internal static class FleetRun
             Console.WriteLine($"connected {devices} devices in {clock.Elapsed.TotalSeconds:F1} s");
 
             var fromMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var batches = await ProduceAsync(fleet, recordsPerBatch, intervalMs, TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+            var batches = await ProduceAsync(fleet, outboxes, recordsPerBatch, intervalMs, TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
             var toMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
             var drained = Stopwatch.StartNew();
@@ -98,7 +101,7 @@ internal static class FleetRun
     }
 
     /// <summary>Each device appends a batch once per interval, the devices spread evenly over the interval.</summary>
-    private static async Task<long> ProduceAsync(VirtualDevice[] fleet, int recordsPerBatch, int intervalMs, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<long> ProduceAsync(VirtualDevice[] fleet, InMemoryOutbox[] outboxes, int recordsPerBatch, int intervalMs, TimeSpan duration, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         var next = new long[fleet.Length];
@@ -121,7 +124,7 @@ internal static class FleetRun
             {
                 if (next[i] <= elapsed)
                 {
-                    ((InMemoryOutbox)fleet[i].Outbox).Append(VirtualDevice.MetricsKind, "metrics", VirtualDevice.MetricsPayload, recordsPerBatch);
+                    outboxes[i].Append(TelemetryKind.Metrics, "metrics", VirtualDevice.MetricsPayload, recordsPerBatch);
                     fleet[i].Wake();
                     next[i] += intervalMs;
                     batches++;

@@ -6,17 +6,6 @@ internal sealed class Percentiles
     private readonly Lock _lock = new();
     private readonly List<long> _values = [];
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _values.Count;
-            }
-        }
-    }
-
     public void Add(long value)
     {
         lock (_lock)

@@ -1,5 +1,4 @@
 using EdgeRuntime.Device.Sync;
-using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.FleetSimulator;
@@ -47,6 +46,4 @@ internal sealed class VirtualDevice : IAsyncDisposable
     /// <summary>A metrics snapshot of the size a real device writes once per interval.</summary>
     public const string MetricsPayload =
         """{"interval_ms":1000,"models":[{"model":"demo","version":"1","execution_provider":"CPU","success":120,"failure":0,"request_p50_ms":0.41,"request_p95_ms":0.93,"request_p99_ms":1.32,"queue_p99_ms":0.02,"batch_mean":1.0,"cache_hits":0,"cache_misses":0}],"process":{"cpu_percent":3.5,"rss_bytes":61234688}}""";
-
-    public static readonly TelemetryKind MetricsKind = TelemetryKind.Metrics;
 }

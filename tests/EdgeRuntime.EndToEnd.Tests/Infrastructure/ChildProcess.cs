@@ -49,8 +49,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Waits for an output line <paramref name="match"/> accepts (already written or still to come) and returns it.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, string what, TimeSpan? timeout = null)
+    /// <summary>Waits (up to 60 s) for an output line <paramref name="match"/> accepts, already written or still to come, and returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, string what)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
@@ -64,7 +64,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             _waiters.Add((match, seen));
         }
 
-        var finished = await Task.WhenAny(seen.Task, _process.WaitForExitAsync(), Task.Delay(timeout ?? TimeSpan.FromSeconds(60))).ConfigureAwait(false);
+        var finished = await Task.WhenAny(seen.Task, _process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60))).ConfigureAwait(false);
         if (finished != seen.Task)
         {
             throw new InvalidOperationException($"{what}: not seen (exited: {_process.HasExited}):\n{Output}");

@@ -31,8 +31,6 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public int ProcessId => _process.ProcessId;
-
     public string Output => _process.Output;
 
     /// <summary>The built <c>edge-hub.dll</c> (same configuration as the tests).</summary>
@@ -71,9 +69,6 @@ internal sealed partial class HubProcess : IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return client;
     }
-
-    /// <summary>SIGTERM and wait: a graceful stop.</summary>
-    public Task StopAsync() => _process.StopAsync();
 
     /// <summary>SIGKILL and wait.</summary>
     public Task KillAsync() => _process.KillAsync();

@@ -34,7 +34,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     public string Output => _process?.Output ?? "";
 
     /// <summary>Skips the test when mosquitto is missing on a developer machine; in CI it must be there.</summary>
-    public static void RequireInstalled()
+    private static void RequireInstalled()
     {
         if (File.Exists(Executable))
         {
