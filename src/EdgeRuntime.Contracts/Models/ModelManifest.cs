@@ -30,7 +30,41 @@ public sealed record ModelManifest
     /// <summary>The distribution the device compares live traffic against; absent, the version is not monitored for drift.</summary>
     [JsonPropertyName("drift_baseline")]
     public DriftBaseline? DriftBaseline { get; init; }
+
+    /// <summary>Inputs to run once the version loads and the outputs they must give; a package is staged only when it passes.</summary>
+    [JsonPropertyName("smoke_test")]
+    public SmokeTest? SmokeTest { get; init; }
+
+    /// <summary>When the package was built, Unix milliseconds.</summary>
+    [JsonPropertyName("created_ms")]
+    public long? CreatedMs { get; init; }
 }
+
+/// <summary>
+/// A model version's self-check: <see cref="Inputs"/> run on the freshly loaded version must give <see cref="Expected"/>,
+/// element by element within <c>|actual - expected| &lt;= absolute + relative * |expected|</c>.
+/// </summary>
+public sealed record SmokeTest
+{
+    [JsonPropertyName("inputs")]
+    public required IReadOnlyList<SmokeTensor> Inputs { get; init; }
+
+    [JsonPropertyName("expected")]
+    public required IReadOnlyList<SmokeTensor> Expected { get; init; }
+
+    [JsonPropertyName("absolute_tolerance")]
+    public double AbsoluteTolerance { get; init; } = 1e-4;
+
+    [JsonPropertyName("relative_tolerance")]
+    public double RelativeTolerance { get; init; } = 1e-3;
+}
+
+/// <summary>A tensor of a smoke test: OIP datatype (numeric or BOOL), concrete shape, data flattened in row-major order.</summary>
+public sealed record SmokeTensor(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("datatype")] string Datatype,
+    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape,
+    [property: JsonPropertyName("data")] IReadOnlyList<double> Data);
 
 /// <summary>A file of a model version with its size and SHA-256 (lowercase hex).</summary>
 public sealed record ManifestFile(string Path, long Size, string Sha256);

@@ -32,7 +32,7 @@ public sealed record DesiredModel
 
 /// <summary>
 /// A content-addressed artifact: <see cref="Id"/> is its SHA-256 (lower-case hex), fetched in chunks over
-/// <c>artifacts/request</c>. <see cref="Format"/> <c>onnx</c> is a single ONNX model file.
+/// <c>artifacts/request</c>. <see cref="Format"/> says what it holds (<see cref="ArtifactFormats"/>).
 /// </summary>
 public sealed record ArtifactDescriptor
 {
@@ -48,19 +48,112 @@ public sealed record ArtifactDescriptor
 /// <summary>The artifact formats a device knows.</summary>
 public static class ArtifactFormats
 {
-    /// <summary>A single ONNX model file, installed as <c>model.onnx</c>.</summary>
+    /// <summary>A single ONNX model file, installed as <c>model.onnx</c>; accepted only where unsigned models are allowed.</summary>
     public const string Onnx = "onnx";
+
+    /// <summary>A signed model package (<c>.edgepkg</c>): manifest, files, signature.</summary>
+    public const string EdgePackage = "edgepkg";
 }
 
-/// <summary>How a device moves to a desired version.</summary>
+/// <summary>How a device moves to a desired version, and what makes it give up and roll back.</summary>
 public sealed record RolloutSpec
 {
+    /// <summary>One of <see cref="RolloutStrategies"/>.</summary>
     public string Strategy { get; init; } = RolloutStrategies.Immediate;
+
+    /// <summary>Percent of requests the candidate answers in a canary and in blue-green's split phase (0–100).</summary>
+    public double? SplitPercent { get; init; }
+
+    /// <summary>Canary: a request header whose value pins a caller to one side of the split (e.g. <c>X-User-Id</c>).</summary>
+    public string? StickyHeader { get; init; }
+
+    /// <summary>Shadow and blue-green's mirror phase: the fraction of live requests copied to the candidate (0–1).</summary>
+    public double? ShadowSampleRate { get; init; }
+
+    /// <summary>
+    /// Seconds a phase must stay within its guardrails before it advances on its own (blue-green mirror → split → full,
+    /// canary and shadow → promoted); null waits for a promote or advance command.
+    /// </summary>
+    public int? AutoAdvanceSeconds { get; init; }
+
+    public GuardrailSpec Guardrails { get; init; } = new();
+
+    /// <summary>The hub's fleet deployment this belongs to, echoed in events and status; null for a plain assignment.</summary>
+    public string? DeploymentId { get; init; }
+}
+
+/// <summary>
+/// Limits a candidate must stay within while it takes traffic; each needs its minimum number of samples before it can
+/// trip. A trip rolls the candidate back and reports which limit, the observed value and the sample count.
+/// </summary>
+public sealed record GuardrailSpec
+{
+    /// <summary>Largest share of the candidate's requests that may fail (0–1).</summary>
+    public double MaxErrorRate { get; init; } = 0.05;
+
+    public int MinRequests { get; init; } = 20;
+
+    /// <summary>Largest candidate p95 latency as a multiple of the stable version's p95 over the same period.</summary>
+    public double MaxLatencyRatio { get; init; } = 2.0;
+
+    public int MinLatencySamples { get; init; } = 50;
+
+    /// <summary>Largest share of mirrored requests whose candidate answer disagrees with the stable one (0–1).</summary>
+    public double MaxDisagreement { get; init; } = 0.1;
+
+    public int MinShadowSamples { get; init; } = 20;
+
+    /// <summary>Two outputs agree when every element is within this absolute difference (or the top-1 class matches, for classifiers).</summary>
+    public double AgreementTolerance { get; init; } = 1e-3;
+
+    /// <summary>Roll back when the candidate's drift state reaches <c>alert</c>.</summary>
+    public bool RollbackOnDrift { get; init; } = true;
 }
 
 /// <summary>Rollout strategy names.</summary>
 public static class RolloutStrategies
 {
-    /// <summary>Serve the new version as soon as it is verified and loaded.</summary>
+    /// <summary>Serve the new version as soon as it is verified, loaded and smoke-tested.</summary>
     public const string Immediate = "immediate";
+
+    /// <summary>Mirror (copies, answers not returned) → split → full switch, with instant rollback at any phase.</summary>
+    public const string BlueGreen = "blue_green";
+
+    /// <summary>A weighted split, optionally sticky on a request header.</summary>
+    public const string Canary = "canary";
+
+    /// <summary>A sample of live requests mirrored to the candidate off the caller's path, answers compared and reported.</summary>
+    public const string Shadow = "shadow";
+
+    public static bool IsKnown(string strategy) => strategy is Immediate or BlueGreen or Canary or Shadow;
+}
+
+/// <summary>Where a model's rollout stands on a device.</summary>
+public static class RolloutPhases
+{
+    /// <summary>The candidate is being verified, unpacked, loaded and smoke-tested; it takes no traffic.</summary>
+    public const string Staging = "staging";
+
+    /// <summary>Blue-green: the candidate gets copies of requests; callers get the stable answer.</summary>
+    public const string Mirror = "mirror";
+
+    /// <summary>Blue-green: the candidate answers <see cref="RolloutSpec.SplitPercent"/> of requests.</summary>
+    public const string Split = "split";
+
+    /// <summary>Canary: the candidate answers <see cref="RolloutSpec.SplitPercent"/> of requests.</summary>
+    public const string Canary = "canary";
+
+    /// <summary>Shadow: sampled requests are mirrored to the candidate and compared.</summary>
+    public const string Shadow = "shadow";
+
+    /// <summary>No candidate: the stable version serves everything (after a promotion, a rollback or a failure).</summary>
+    public const string Stable = "stable";
+}
+
+/// <summary>How a rollout ended.</summary>
+public static class RolloutOutcomes
+{
+    public const string Promoted = "promoted";
+    public const string RolledBack = "rolled_back";
+    public const string Failed = "failed";
 }

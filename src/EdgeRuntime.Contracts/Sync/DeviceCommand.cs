@@ -43,4 +43,13 @@ public static class DeviceCommandNames
 
     /// <summary>Re-read the retained desired state and apply it again (e.g. after a failed download).</summary>
     public const string Reconcile = "reconcile";
+
+    /// <summary>Make the candidate of <c>model</c> (argument) the stable version now.</summary>
+    public const string Promote = "promote";
+
+    /// <summary>Move the rollout of <c>model</c> (argument) to its next phase (blue-green mirror → split → full).</summary>
+    public const string Advance = "advance";
+
+    /// <summary>Stop the candidate of <c>model</c> (argument) taking traffic; with no candidate, go back to the previous kept version.</summary>
+    public const string Rollback = "rollback";
 }

@@ -26,6 +26,9 @@ public sealed record DeviceStatus
 
     public IReadOnlyList<DeviceModelStatus> Models { get; init; } = [];
 
+    /// <summary>One entry per model the rollout controller manages.</summary>
+    public IReadOnlyList<DeviceRolloutStatus> Rollouts { get; init; } = [];
+
     public DeviceStoreStatus? Store { get; init; }
 }
 
@@ -34,3 +37,32 @@ public sealed record DeviceModelStatus(string Name, string Version, string State
 
 /// <summary>How much the device's telemetry store holds for the hub.</summary>
 public sealed record DeviceStoreStatus(long Records, long Bytes, long MaxBytes, long FirstSequence, long LastSequence, long Dropped);
+
+/// <summary>
+/// A model's rollout on a device: the stable version, the candidate and its phase, and how the last rollout ended
+/// (<see cref="RolloutOutcomes"/>), which the hub's fleet rollouts count per ring.
+/// </summary>
+public sealed record DeviceRolloutStatus
+{
+    public required string Model { get; init; }
+
+    public string? Stable { get; init; }
+
+    public string? Candidate { get; init; }
+
+    public string? Strategy { get; init; }
+
+    /// <summary>One of <see cref="RolloutPhases"/>.</summary>
+    public required string Phase { get; init; }
+
+    public double? SplitPercent { get; init; }
+
+    public string? DeploymentId { get; init; }
+
+    /// <summary>The version the last finished rollout was about, how it ended, and why.</summary>
+    public string? LastVersion { get; init; }
+
+    public string? LastOutcome { get; init; }
+
+    public string? LastReason { get; init; }
+}
