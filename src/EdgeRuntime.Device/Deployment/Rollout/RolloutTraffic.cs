@@ -180,9 +180,10 @@ public sealed partial class RolloutTraffic
     internal GuardrailMonitor MonitorFor(ActiveRollout rollout)
     {
         var monitor = _monitors.GetOrAdd(rollout.Id, static (_, state) => new GuardrailMonitor(state.rollout, state.metrics), (rollout, metrics: _metrics));
-        if (!ReferenceEquals(monitor.Rollout, rollout))
+        if (!ReferenceEquals(monitor.Rollout, rollout) && ReferenceEquals(Table.Find(rollout.Model), rollout))
         {
-            // A new phase of the same rollout: its guardrails (and split) apply from now on.
+            // A new phase of the same rollout: its guardrails apply from now on. Only the table's current entry is
+            // taken, so a request that read the table just before the change cannot put the old phase back.
             monitor.Rollout = rollout;
         }
 
