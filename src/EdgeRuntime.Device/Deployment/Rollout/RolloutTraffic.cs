@@ -26,7 +26,8 @@ public sealed partial class RolloutTraffic
     private readonly ConcurrentDictionary<string, GuardrailMonitor> _monitors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _finishedAt = new(StringComparer.Ordinal);
     private readonly Channel<MirrorCopy> _copies = Channel.CreateUnbounded<MirrorCopy>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly IRolloutTripHandler[] _tripHandlers;
+    private readonly IEnumerable<IRolloutTripHandler> _tripHandlerSource;
+    private IRolloutTripHandler[]? _tripHandlers;
     private readonly DriftDetector? _drift;
     private readonly DeviceMetrics? _metrics;
     private readonly ILogger _logger;
@@ -34,6 +35,10 @@ public sealed partial class RolloutTraffic
     private int _queued;
     private long _ticks;
 
+    /// <remarks>
+    /// <paramref name="tripHandlers"/> is enumerated at the first trip, not here, so that a handler may itself depend
+    /// on this class (the rollout controller does) when the container hands over a deferred sequence.
+    /// </remarks>
     public RolloutTraffic(
         RolloutTable table,
         IOptions<RolloutTrafficOptions> options,
@@ -44,7 +49,7 @@ public sealed partial class RolloutTraffic
     {
         Table = table;
         _capacity = options.Value.MirrorQueueCapacity;
-        _tripHandlers = [.. tripHandlers];
+        _tripHandlerSource = tripHandlers;
         _logger = logger;
         _drift = drift;
         _metrics = metrics;
@@ -297,7 +302,7 @@ public sealed partial class RolloutTraffic
 
         var rollout = monitor.Rollout;
         LogTripped(rollout.Model, rollout.Candidate, rollout.Id, trip.Guardrail, trip.Reason);
-        foreach (var handler in _tripHandlers)
+        foreach (var handler in _tripHandlers ??= [.. _tripHandlerSource])
         {
             try
             {

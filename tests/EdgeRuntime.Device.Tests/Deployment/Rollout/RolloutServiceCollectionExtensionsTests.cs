@@ -1,3 +1,4 @@
+using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
@@ -42,6 +43,33 @@ public sealed class RolloutServiceCollectionExtensionsTests
         Assert.That(services.GetRequiredService<IOptions<RolloutTrafficOptions>>().Value.MirrorQueueCapacity, Is.EqualTo(64));
     }
 
+    /// <summary>A trip handler that depends on RolloutTraffic (as the rollout controller does) resolves without a cycle and hears of trips.</summary>
+    [Test]
+    public void AddRollout_TripHandlerDependingOnTraffic_ResolvesAndIsToldOfTrips()
+    {
+        using var services = Build([], s => s.AddSingleton<IRolloutTripHandler, ControllerLikeHandler>());
+        var traffic = services.GetRequiredService<RolloutTraffic>();
+        var rollout = new ActiveRollout
+        {
+            Id = "r1",
+            Model = "m",
+            Stable = "1",
+            Candidate = "2",
+            Strategy = RolloutStrategies.Canary,
+            Phase = RolloutPhases.Canary,
+            SplitPercent = 50,
+            Guardrails = new GuardrailSpec { MinRequests = 1 },
+        };
+        traffic.Table.Set(rollout);
+
+        traffic.Record(traffic.MonitorFor(rollout), candidate: true, 1_000, new InferenceException(InferenceErrorKind.Internal, "failed"));
+
+        var handler = (ControllerLikeHandler)services.GetRequiredService<IRolloutTripHandler>();
+        Assert.That(handler.Traffic, Is.SameAs(traffic));
+        Assert.That(handler.Trips.Select(t => (t.Rollout.Id, t.Trip.Guardrail)), Is.EqualTo(new[] { ("r1", GuardrailTrip.ErrorRate) }));
+        Assert.That(traffic.Table.Find("m"), Is.Null);
+    }
+
     /// <summary>A mirror queue without room is refused at start, naming the key.</summary>
     [Test]
     public void AddRollout_ZeroMirrorQueueCapacity_FailsNamingTheKey()
@@ -53,20 +81,21 @@ public sealed class RolloutServiceCollectionExtensionsTests
         Assert.That(error!.Failures, Has.Some.StartsWith("EdgeRuntime:Rollout:MirrorQueueCapacity"));
     }
 
-    private ServiceProvider Build(Dictionary<string, string?> settings)
+    private ServiceProvider Build(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         settings["EdgeRuntime:DataDirectory"] = _data;
         settings["EdgeRuntime:InstallDemoModel"] = "false";
         settings["EdgeRuntime:Profile"] = DefaultProfile();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection()
+        var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddInference()
             .AddDeployment()
             .AddServing()
-            .AddRollout()
-            .BuildServiceProvider();
+            .AddRollout();
+        configure?.Invoke(services);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
     private static string DefaultProfile()
@@ -78,5 +107,19 @@ public sealed class RolloutServiceCollectionExtensionsTests
         }
 
         return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("devices/profiles not found above the test output"), "devices", "profiles", "default.json");
+    }
+
+    /// <summary>Stands in for the rollout controller's dependency on the traffic it reacts to.</summary>
+    private sealed class ControllerLikeHandler(RolloutTraffic traffic) : IRolloutTripHandler
+    {
+        public RolloutTraffic Traffic { get; } = traffic;
+
+        public List<(ActiveRollout Rollout, GuardrailTrip Trip)> Trips { get; } = [];
+
+        public void OnTrip(ActiveRollout rollout, GuardrailTrip trip)
+        {
+            Traffic.Table.Remove(rollout.Model, rollout.Id);
+            Trips.Add((rollout, trip));
+        }
     }
 }
