@@ -121,9 +121,6 @@ public sealed partial class RolloutTraffic
         }
     }
 
-    /// <summary>The request header whose value pins a caller to one side of the model's split; null when there is none.</summary>
-    public string? StickyHeaderOf(string model) => Table.IsEmpty ? null : Table.Find(model)?.StickyHeader;
-
     /// <summary>
     /// Whether a split request goes to the candidate: by <paramref name="routingKey"/>'s bucket when the rollout is
     /// sticky and the caller sent one (so a caller always lands on the same side of this rollout), else at random.
