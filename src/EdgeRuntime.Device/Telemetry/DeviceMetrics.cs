@@ -45,6 +45,8 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         DriftKs = factory.CreateGauge("edge_drift_ks_statistic", "Kolmogorov-Smirnov statistic of the last closed window against the baseline, per feature.", [.. ModelLabels, "feature"]);
         DriftState = factory.CreateGauge("edge_drift_state", "Drift of the last closed window: 0 ok, 1 warn, 2 alert.", ModelLabels);
         AlertFiring = factory.CreateGauge("edge_alert_firing", "1 while an alert fires; model and version are empty for device-wide alerts.", "alert", "model", "version");
+        RolloutRequests = factory.CreateCounter("edge_rollout_requests_total", "Unversioned requests a rollout routed to each side (role stable or candidate); the candidate's include the mirrored copies it ran.", [.. ModelLabels, "role"]);
+        RolloutMirrorCopies = factory.CreateCounter("edge_rollout_mirror_copies_total", "Requests a rollout copied to its candidate version, by outcome: compared, failed (the candidate failed), dropped (the mirror queue was full).", [.. ModelLabels, "outcome"]);
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -94,6 +96,10 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
     internal Gauge DriftState { get; }
 
     internal Gauge AlertFiring { get; }
+
+    internal Counter RolloutRequests { get; }
+
+    internal Counter RolloutMirrorCopies { get; }
 
     /// <summary>The series of every loaded model version.</summary>
     public IReadOnlyList<ModelSeries> Series
@@ -161,6 +167,14 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
             ProviderFallback.RemoveLabelled(session.Name, session.Version);
             DriftState.RemoveLabelled(session.Name, session.Version);
             foreach (var family in new[] { ModelInfo, DriftPsi, DriftKs })
+            {
+                foreach (var labels in family.GetAllLabelValues().Where(l => l[0] == session.Name && l[1] == session.Version).ToList())
+                {
+                    family.RemoveLabelled(labels);
+                }
+            }
+
+            foreach (var family in new[] { RolloutRequests, RolloutMirrorCopies })
             {
                 foreach (var labels in family.GetAllLabelValues().Where(l => l[0] == session.Name && l[1] == session.Version).ToList())
                 {

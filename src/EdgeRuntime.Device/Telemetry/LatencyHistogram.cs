@@ -69,6 +69,47 @@ public sealed class LatencyHistogram
         return null;
     }
 
+    /// <summary>
+    /// The <paramref name="quantile"/> (0..1) of every observation so far, in nanoseconds, without a snapshot (for a
+    /// check that runs often, such as a rollout guardrail); null when there are none. Observations recorded while it
+    /// reads may or may not count.
+    /// </summary>
+    public double? Quantile(double quantile)
+    {
+        long total = 0;
+        for (var i = 0; i < BucketCount; i++)
+        {
+            total += Volatile.Read(ref _counts[i]);
+        }
+
+        if (total == 0)
+        {
+            return null;
+        }
+
+        var rank = Math.Max(1, (long)Math.Ceiling(quantile * total));
+        long seen = 0;
+        var last = 0;
+        for (var i = 0; i < BucketCount; i++)
+        {
+            var count = Volatile.Read(ref _counts[i]);
+            if (count == 0)
+            {
+                continue;
+            }
+
+            seen += count;
+            last = i;
+            if (seen >= rank)
+            {
+                break;
+            }
+        }
+
+        var (low, high) = BoundsOf(last);
+        return (low + high) / 2.0;
+    }
+
     private static int IndexOf(long nanoseconds)
     {
         var magnitude = BitOperations.Log2((ulong)nanoseconds);

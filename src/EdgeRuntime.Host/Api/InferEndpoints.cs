@@ -45,7 +45,7 @@ internal static class InferEndpoints
             }
 
             body = null;
-            response = await router.InferAsync(model, version, request, context.RequestAborted).ConfigureAwait(false);
+            response = await router.InferAsync(model, version, request, context.RequestAborted, RoutingKeyOf(context, router, model, version)).ConfigureAwait(false);
             await WriteResponseAsync(context, response, request).ConfigureAwait(false);
         }
         catch (InferenceException ex)
@@ -106,6 +106,17 @@ internal static class InferEndpoints
         }
 
         await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The value of the sticky header of the model's rollout, when the request is unversioned and the caller sent one.</summary>
+    private static string? RoutingKeyOf(HttpContext context, ModelRouter router, string model, string? version)
+    {
+        if (version is not null || router.Rollouts is not { IsEmpty: false } rollouts || rollouts.Find(model)?.StickyHeader is not { } header)
+        {
+            return null;
+        }
+
+        return context.Request.Headers.TryGetValue(header, out var values) && values.Count > 0 ? values.ToString() : null;
     }
 
     private static int? ParseHeaderLength(HttpRequest request)

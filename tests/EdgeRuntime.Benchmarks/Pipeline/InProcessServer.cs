@@ -1,5 +1,6 @@
 using EdgeRuntime.Device;
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Codecs;
 using EdgeRuntime.Device.Serving;
@@ -19,12 +20,18 @@ internal sealed class InProcessServer : IDisposable
     private readonly string _data;
     private readonly ModelRepository _repository;
     private readonly ModelRouter _router;
+    private readonly RolloutMirrorWorker? _mirrorWorker;
 
-    private InProcessServer(string data, ModelRepository repository, IPredictionObserver[] observers)
+    private InProcessServer(string data, ModelRepository repository, IPredictionObserver[] observers, RolloutTraffic? traffic = null)
     {
         _data = data;
         _repository = repository;
-        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), observers);
+        _router = new ModelRouter(repository, new ResponseCache(Options.Create(new ResponseCacheOptions())), observers, traffic);
+        if (traffic is not null)
+        {
+            _mirrorWorker = new RolloutMirrorWorker(traffic, _router, NullLogger<RolloutMirrorWorker>.Instance);
+            _mirrorWorker.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Writes each model into a fresh repository and loads them all, without telemetry.</summary>
@@ -65,6 +72,35 @@ internal sealed class InProcessServer : IDisposable
         return new InProcessServer(data, repository, observers);
     }
 
+    /// <summary>
+    /// One model in two identical versions (a config.json serves both) behind a router with rollout traffic and its
+    /// mirror worker, as the host wires them; <paramref name="rollout"/> (of versions 1 → 2), when given, is in the
+    /// table. Without one, unversioned requests take the router's no-rollout path.
+    /// </summary>
+    public static InProcessServer StartWithRollout(string name, byte[] bytes, Func<string, ActiveRollout>? rollout)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"edge-bench-{Guid.NewGuid():N}");
+        foreach (var version in new[] { "1", "2" })
+        {
+            Directory.CreateDirectory(Path.Combine(data, "models", name, version));
+            File.WriteAllBytes(Path.Combine(data, "models", name, version, "model.onnx"), bytes);
+        }
+
+        File.WriteAllText(Path.Combine(data, "models", name, "config.json"), """{"version_policy": {"all": {}}}""");
+        var options = Options.Create(new EdgeRuntimeOptions { DataDirectory = data, RepositoryPollSeconds = 0, InstallDemoModel = false });
+        var factory = new ModelSessionFactory(DeviceProfiles.Load("default"), options.Value.CachePath, NullLogger<ModelSessionFactory>.Instance);
+        var repository = new ModelRepository(options, factory, NullLogger<ModelRepository>.Instance);
+        repository.ScanAsync().GetAwaiter().GetResult();
+        var table = new RolloutTable();
+        if (rollout is not null)
+        {
+            table.Set(rollout(name));
+        }
+
+        var traffic = new RolloutTraffic(table, Options.Create(new RolloutTrafficOptions()), [], NullLogger<RolloutTraffic>.Instance);
+        return new InProcessServer(data, repository, [], traffic);
+    }
+
     /// <summary>Decodes <paramref name="body"/>, runs it on <paramref name="model"/> and encodes the response into <paramref name="output"/>.</summary>
     public int? Serve(string model, ReadOnlyMemory<byte> body, int? inferenceHeaderLength, PooledBuffer output)
     {
@@ -77,6 +113,8 @@ internal sealed class InProcessServer : IDisposable
 
     public void Dispose()
     {
+        _mirrorWorker?.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _mirrorWorker?.Dispose();
         _repository.Dispose();
         Directory.Delete(_data, recursive: true);
     }

@@ -51,4 +51,22 @@ public sealed class LatencyHistogramTests
         var snapshot = histogram.Snapshot();
         Assert.That(LatencyHistogram.QuantileBetween(snapshot, histogram.Snapshot(), 0.95), Is.Null);
     }
+
+    /// <summary>The quantile over everything recorded, read without a snapshot, is the one the snapshots give.</summary>
+    [Test]
+    public void Quantile_EverythingSoFar_MatchesTheSnapshotQuantile()
+    {
+        var histogram = new LatencyHistogram();
+        Assert.That(histogram.Quantile(0.95), Is.Null);
+        var empty = histogram.Snapshot();
+        for (var ms = 1; ms <= 100; ms++)
+        {
+            histogram.Record(ms * 1_000_000L);
+        }
+
+        foreach (var quantile in new[] { 0.01, 0.5, 0.95, 1.0 })
+        {
+            Assert.That(histogram.Quantile(quantile), Is.EqualTo(LatencyHistogram.QuantileBetween(empty, histogram.Snapshot(), quantile)), $"q{quantile}");
+        }
+    }
 }
