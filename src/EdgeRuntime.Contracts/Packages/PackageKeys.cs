@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+
+namespace EdgeRuntime.Contracts.Packages;
+
+/// <summary>ECDSA P-256 keys for signing packages: creation, PEM import and export, and the key id packages name them by.</summary>
+public static class PackageKeys
+{
+    private const string P256Oid = "1.2.840.10045.3.1.7";
+
+    /// <summary>A new P-256 key pair.</summary>
+    public static ECDsa Generate() => ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    /// <summary>
+    /// The key's id: lowercase hex of the first 16 bytes of the SHA-256 of its SubjectPublicKeyInfo (DER), 32 characters.
+    /// The same for the private key and its public half.
+    /// </summary>
+    public static string KeyId(ECDsa key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return KeyIdOf(key.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>The public key as PEM (<c>-----BEGIN PUBLIC KEY-----</c>, SubjectPublicKeyInfo).</summary>
+    public static string ExportPublicPem(ECDsa key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.ExportSubjectPublicKeyInfoPem() + "\n";
+    }
+
+    /// <summary>The private key as unencrypted PKCS#8 PEM (<c>-----BEGIN PRIVATE KEY-----</c>): keep the file owner-only.</summary>
+    public static string ExportPrivatePem(ECDsa key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.ExportPkcs8PrivateKeyPem() + "\n";
+    }
+
+    /// <summary>
+    /// Reads a P-256 key from PEM text: a public key (<c>PUBLIC KEY</c>) or a private key (<c>PRIVATE KEY</c> or
+    /// <c>EC PRIVATE KEY</c>).
+    /// </summary>
+    /// <exception cref="CryptographicException">The text holds no PEM key, an encrypted or malformed one, or a key that is not ECDSA P-256; the message says which.</exception>
+    public static ECDsa ImportPem(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        if (!pem.Contains("-----BEGIN ", StringComparison.Ordinal))
+        {
+            throw new CryptographicException("not a PEM key: expected a '-----BEGIN PUBLIC KEY-----' or '-----BEGIN PRIVATE KEY-----' block");
+        }
+
+        if (pem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            throw new CryptographicException("the private key is encrypted; package keys must be stored unencrypted (protect the file's permissions instead)");
+        }
+
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new CryptographicException($"not an ECDSA P-256 key in PEM form: {ex.Message}", ex);
+        }
+
+        if (!IsP256(key, out var curve))
+        {
+            key.Dispose();
+            throw new CryptographicException($"the key is on curve {curve}, not P-256 (nistP256/prime256v1), which packages are signed with");
+        }
+
+        return key;
+    }
+
+    internal static string KeyIdOf(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo)[..16]);
+
+    /// <summary>Whether <paramref name="key"/> is on P-256; <paramref name="curve"/> names the curve it is on.</summary>
+    internal static bool IsP256(ECDsa key, out string curve)
+    {
+        ECParameters parameters;
+        try
+        {
+            parameters = key.ExportParameters(includePrivateParameters: false);
+        }
+        catch (CryptographicException ex)
+        {
+            curve = $"unknown ({ex.Message})";
+            return false;
+        }
+
+        var oid = parameters.Curve.Oid;
+        curve = oid?.FriendlyName ?? oid?.Value ?? "explicit";
+        return parameters.Curve.IsNamed && (oid?.Value == P256Oid || oid?.FriendlyName is "nistP256" or "ECDSA_P256" or "prime256v1" or "secp256r1");
+    }
+}
