@@ -72,6 +72,45 @@ public static class PackageKeys
         return key;
     }
 
+    /// <summary>
+    /// A key as configuration gives it: PEM text (anything holding <c>-----BEGIN</c>) or the path of a PEM file, relative
+    /// paths against the working directory.
+    /// </summary>
+    /// <exception cref="CryptographicException">The text or file holds no P-256 key; the message names the file.</exception>
+    /// <exception cref="IOException">The file cannot be read (missing, no permission); the message names it.</exception>
+    public static ECDsa Load(string pemOrPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pemOrPath);
+        if (pemOrPath.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return ImportPem(pemOrPath);
+        }
+
+        var path = Path.GetFullPath(pemOrPath.Trim());
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new IOException($"{path}: cannot read the key file: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"{path}: cannot read the key file: {ex.Message}", ex);
+        }
+
+        try
+        {
+            return ImportPem(text);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new CryptographicException($"{path}: {ex.Message}", ex);
+        }
+    }
+
     internal static string KeyIdOf(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
         Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo)[..16]);
 
