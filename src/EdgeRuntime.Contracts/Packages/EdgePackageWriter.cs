@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeRuntime.Contracts.Models;
 
@@ -20,7 +21,13 @@ public static class EdgePackageWriter
     private const int RegularFileAttributes = unchecked((int)(0x81A4u << 16));
     private const int BufferSize = 1 << 16;
 
-    private static readonly ContractsJsonContext IndentedJson = new(new JsonSerializerOptions(ContractsJsonContext.Default.Options) { WriteIndented = true });
+    private static readonly ContractsJsonContext IndentedJson = new(new JsonSerializerOptions(ContractsJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+
+        // The manifest is a file people read (package inspect), never embedded in HTML: keep ' and > as they are.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     /// <summary>
     /// Writes a package of <paramref name="files"/> to <paramref name="output"/>: <paramref name="manifest"/> with its

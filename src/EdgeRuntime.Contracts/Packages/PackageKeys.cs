@@ -35,6 +35,26 @@ public static class PackageKeys
     }
 
     /// <summary>
+    /// Writes the private key as PKCS#8 PEM to a new file at <paramref name="path"/>, readable and writable by its owner
+    /// only (mode 0600 on Unix, set as it is created, so it is never readable by others).
+    /// </summary>
+    /// <exception cref="IOException">The file exists already (a key is never overwritten) or cannot be created.</exception>
+    public static void WritePrivatePem(ECDsa key, string path)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var file = new FileStream(path, options);
+        file.Write(System.Text.Encoding.ASCII.GetBytes(ExportPrivatePem(key)));
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
     /// Reads a P-256 key from PEM text: a public key (<c>PUBLIC KEY</c>) or a private key (<c>PRIVATE KEY</c> or
     /// <c>EC PRIVATE KEY</c>).
     /// </summary>
