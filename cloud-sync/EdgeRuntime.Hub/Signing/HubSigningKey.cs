@@ -9,15 +9,15 @@ namespace EdgeRuntime.Hub.Signing;
 
 /// <summary>
 /// The hub's package signing key (<see cref="SigningOptions.KeyFile"/>), loaded or, at the default path, generated once;
-/// its public half is kept in <c>&lt;data&gt;/signing-key.pub.pem</c> for devices to trust. Signs one package at a time.
+/// its public half is kept in <c>&lt;data&gt;/signing-key.pub.pem</c> for devices to trust. Each signing gets a key object
+/// of its own, so concurrent uploads neither share one nor wait for each other.
 /// </summary>
 internal sealed partial class HubSigningKey : IDisposable
 {
     public const string DefaultKeyFile = "signing-key.pem";
     public const string PublicKeyFile = "signing-key.pub.pem";
 
-    private readonly ECDsa _key;
-    private readonly Lock _lock = new();
+    private readonly byte[] _privateKey;
 
     public HubSigningKey(IOptions<HubOptions> options, ILogger<HubSigningKey> logger)
     {
@@ -40,16 +40,16 @@ internal sealed partial class HubSigningKey : IDisposable
 
         try
         {
-            _key = PackageKeys.Load(KeyPath);
-            _key.ExportECPrivateKey();
+            using var key = PackageKeys.Load(KeyPath);
+            _privateKey = key.ExportPkcs8PrivateKey();
+            KeyId = PackageKeys.KeyId(key);
+            PublicKeyPem = PackageKeys.ExportPublicPem(key);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException)
         {
             throw new InvalidOperationException($"Hub:Signing:KeyFile {KeyPath}: not a usable P-256 private key: {ex.Message}", ex);
         }
 
-        KeyId = PackageKeys.KeyId(_key);
-        PublicKeyPem = PackageKeys.ExportPublicPem(_key);
         PublicKeyPath = Path.Combine(hub.DataPath, PublicKeyFile);
         WritePublicKey(PublicKeyPath, PublicKeyPem);
         LogKey(logger, KeyId, KeyPath, PublicKeyPath);
@@ -67,22 +67,25 @@ internal sealed partial class HubSigningKey : IDisposable
     /// <summary>Copies the package in <paramref name="input"/> to <paramref name="output"/> signed by the hub (see <see cref="EdgePackageWriter.Resign"/>).</summary>
     public void Resign(Stream input, Stream output)
     {
-        lock (_lock)
-        {
-            EdgePackageWriter.Resign(input, output, _key);
-        }
+        using var key = CreateSigner();
+        EdgePackageWriter.Resign(input, output, key);
     }
 
     /// <summary>Writes a hub-signed package of <paramref name="files"/> (see <see cref="EdgePackageWriter.Write"/>).</summary>
     public ModelManifest Write(Stream output, ModelManifest manifest, IReadOnlyList<PackageFile> files)
     {
-        lock (_lock)
-        {
-            return EdgePackageWriter.Write(output, manifest, files, _key);
-        }
+        using var key = CreateSigner();
+        return EdgePackageWriter.Write(output, manifest, files, key);
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(_privateKey);
+
+    private ECDsa CreateSigner()
+    {
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(_privateKey, out _);
+        return key;
+    }
 
     private static void WritePublicKey(string path, string pem)
     {

@@ -52,8 +52,28 @@ internal static class PackagePath
             return "has a '.' segment";
         }
 
+        // Names that mean something else on Windows: a ':' opens an alternate data stream, trailing dots and spaces are
+        // dropped (so "model.onnx." would overwrite "model.onnx"), and device names open devices.
+        if (path.Contains(':', StringComparison.Ordinal))
+        {
+            return "contains ':' (a drive or stream separator on Windows)";
+        }
+
+        if (segments.FirstOrDefault(s => s[^1] is '.' or ' ' || IsDeviceName(s)) is { } unportable)
+        {
+            return $"has the segment '{unportable}', which Windows cannot keep as a file name (a trailing dot or space, or a device name)";
+        }
+
         // Belt and braces: whatever the rules above missed on this platform, the resolved path must stay inside.
         return Resolve(CheckRoot, path) is null ? "escapes the package (path traversal)" : null;
+    }
+
+    private static bool IsDeviceName(string segment)
+    {
+        var stem = segment.Split('.')[0].TrimEnd(' ');
+        return stem.Length is 3 or 4
+            && (stem.ToUpperInvariant() is "CON" or "PRN" or "AUX" or "NUL"
+                || (stem.Length == 4 && stem[..3].ToUpperInvariant() is "COM" or "LPT" && stem[3] is >= '1' and <= '9'));
     }
 
     /// <summary>The full path of <paramref name="path"/> under <paramref name="root"/> (a full path), or null when it would land outside.</summary>

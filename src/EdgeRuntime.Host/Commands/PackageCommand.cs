@@ -163,8 +163,9 @@ internal static class PackageCommand
         }
 
         await output.WriteLineAsync(Encoding.UTF8.GetString(contents.ManifestBytes).TrimEnd()).ConfigureAwait(false);
-        await error.WriteLineAsync(contents.Signature is { } signature
-            ? $"signed by key {signature.KeyId} ({signature.Algorithm}); not checked here: use 'package verify --trust' for that"
+        await error.WriteLineAsync(
+            contents.Signature is { } signature ? $"signed by key {signature.KeyId} ({signature.Algorithm}); not checked here: use 'package verify --trust' for that"
+            : contents.Entries.Contains(EdgePackageFormat.SignatureEntry) ? "manifest.sig is there but is not a signature document"
             : "unsigned (no manifest.sig)").ConfigureAwait(false);
         if (contents.Manifest is null)
         {

@@ -145,6 +145,9 @@ public sealed class EdgePackageReaderTests
     [TestCase("weights//x.bin", "has an empty path segment")]
     [TestCase("./model.onnx", "has a '.' segment")]
     [TestCase("model.onnx\0.txt", "contains a control character")]
+    [TestCase("model.onnx:stream", "contains ':'")]
+    [TestCase("model.onnx.", "which Windows cannot keep as a file name")]
+    [TestCase("weights/CON.bin", "which Windows cannot keep as a file name")]
     public void Verify_UnsafeEntryName_RefusedAsUnsafePath(string name, string reason)
     {
         var path = _packages.CraftPackage("unsafe.edgepkg", _key, Files, new Entry(name, [1, 2, 3]));
