@@ -8,7 +8,7 @@ namespace EdgeRuntime.Contracts.Packages;
 internal static class ManifestRules
 {
     /// <summary>Everything wrong with <paramref name="manifest"/>'s identity and file list; the first problem, or null.</summary>
-    public static (PackageRejection Rejection, string Problem)? Check(ModelManifest manifest, bool requireHashes = true)
+    public static (PackageRejection Rejection, string Problem)? Check(ModelManifest manifest)
     {
         if (string.IsNullOrEmpty(manifest.Name))
         {
@@ -64,7 +64,7 @@ internal static class ManifestRules
                 return (PackageRejection.InvalidManifest, $"manifest.json gives file '{path}' a negative size ({file.Size})");
             }
 
-            if (requireHashes && !IsSha256(file.Sha256))
+            if (!IsSha256(file.Sha256))
             {
                 return (PackageRejection.InvalidManifest, $"manifest.json gives file '{path}' a sha256 that is not 64 hex digits");
             }
