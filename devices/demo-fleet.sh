@@ -25,8 +25,10 @@ if [ ! -f "$state/device-password" ]; then
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["password"])' > "$state/device-password"
 fi
 
+# The hub signs every package it distributes; the device trusts its public key (written at the hub's first start).
 (cd "$state" && exec dotnet "$device_dll" --data device --device-id demo-device \
-   --EdgeRuntime:Sync:Enabled=true --EdgeRuntime:Sync:Password="$(cat "$state/device-password")") & pids+=($!)
+   --EdgeRuntime:Sync:Enabled=true --EdgeRuntime:Sync:Password="$(cat "$state/device-password")" \
+   --EdgeRuntime:Packages:TrustedKeys:0="$state/hub/signing-key.pub.pem") & pids+=($!)
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:8080/v2/health/ready >/dev/null && break; sleep 0.2; done
 
 # Version 2 of "demo" is the bundled model itself, uploaded and assigned through the fleet API.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeRuntime.Contracts.Inference;
 using EdgeRuntime.Contracts.Models;
+using EdgeRuntime.Contracts.Packages;
 using EdgeRuntime.Contracts.Telemetry;
 
 namespace EdgeRuntime.Contracts;
@@ -25,6 +26,8 @@ namespace EdgeRuntime.Contracts;
 [JsonSerializable(typeof(RepositoryModelRequest))]
 [JsonSerializable(typeof(ModelConfig))]
 [JsonSerializable(typeof(ModelManifest))]
+[JsonSerializable(typeof(IReadOnlyList<SmokeTensor>))]
+[JsonSerializable(typeof(PackageSignature))]
 [JsonSerializable(typeof(DriftBaseline))]
 [JsonSerializable(typeof(DriftReport))]
 [JsonSerializable(typeof(IReadOnlyList<DriftReport>))]

@@ -1,4 +1,5 @@
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Packages;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Serving;
 using EdgeRuntime.Device.Sync;
@@ -16,6 +17,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddEdgeRuntimeHosting(args);
 builder.Services.AddInference();
 builder.Services.AddDeployment();
+builder.Services.AddPackages(builder.Configuration);
 builder.Services.AddServing();
 builder.Services.AddTelemetry(builder.Configuration);
 builder.Services.AddSync(builder.Configuration);

@@ -16,7 +16,7 @@ public sealed class DesiredStateServiceTests
         await using var hub = await TestHub.StartAsync();
         await hub.RegisterAsync("dev-a", "line-1");
         await hub.RegisterAsync("dev-b", "line-1");
-        await hub.UploadAsync("m", 1, [1, 1, 1]);
+        var first = await hub.UploadAsync("m", 1, [1, 1, 1]);
         await hub.UploadAsync("m", 2, [2, 2, 2]);
 
         var byTag = await hub.AssignAsync("m", 1, tag: "line-1");
@@ -32,7 +32,8 @@ public sealed class DesiredStateServiceTests
             Assert.That(a.Revision, Is.EqualTo(2));
             Assert.That(a.Models.Single().Version, Is.EqualTo("2"));
             Assert.That(b.Models.Single().Version, Is.EqualTo("1"));
-            Assert.That(b.Models.Single().Artifact.Size, Is.EqualTo(3));
+            Assert.That(b.Models.Single().Artifact, Is.EqualTo(first.Artifact));
+            Assert.That(b.Models.Single().Artifact.Format, Is.EqualTo(ArtifactFormats.EdgePackage));
         });
     }
 

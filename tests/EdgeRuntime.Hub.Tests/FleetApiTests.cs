@@ -96,23 +96,24 @@ public sealed class FleetApiTests
         await using var hub = await TestHub.StartAsync(null, "--Hub:Artifacts:MaxBytes", "1000");
         var content = Enumerable.Range(0, 600).Select(i => (byte)i).ToArray();
         var first = await hub.UploadAsync("resnet", 1, content);
+        var filesBefore = Directory.GetFiles(Path.Combine(hub.DataDirectory, "artifacts")).Length;
         using var same = await hub.Http.PutAsync("/api/models/resnet/versions/1", new ByteArrayContent(content));
         using var other = await hub.Http.PutAsync("/api/models/resnet/versions/1", new ByteArrayContent([1, 2, 3]));
         using var tooLarge = await hub.Http.PutAsync("/api/models/resnet/versions/2", new ByteArrayContent(new byte[1001]));
         using var badVersion = await hub.Http.PutAsync("/api/models/resnet/versions/0", new ByteArrayContent(content));
-        var filesBefore = Directory.GetFiles(Path.Combine(hub.DataDirectory, "artifacts")).Length;
-        var deduplicated = await hub.UploadAsync("resnet-copy", 1, content);
+        var sameBody = await same.Content.ReadFromJsonAsync(FleetJsonContext.Default.ModelVersionResponse);
+        var stored = hub.ArtifactBytes(first.Artifact.Id);
         Assert.Multiple(() =>
         {
-            Assert.That(first.Artifact.Size, Is.EqualTo(600));
-            Assert.That(first.Artifact.Id, Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))));
+            Assert.That(first.Artifact.Format, Is.EqualTo(Contracts.Sync.ArtifactFormats.EdgePackage));
+            Assert.That(first.Artifact.Size, Is.EqualTo(stored.Length));
+            Assert.That(first.Artifact.Id, Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored))), "content addressed by the stored package");
             Assert.That(same.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(sameBody!.Artifact, Is.EqualTo(first.Artifact), "the same upload keeps the first package, though signing it again would give other bytes");
             Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
             Assert.That(tooLarge.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
             Assert.That(badVersion.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(deduplicated.Artifact.Id, Is.EqualTo(first.Artifact.Id));
-            Assert.That(Directory.GetFiles(Path.Combine(hub.DataDirectory, "artifacts")), Has.Length.EqualTo(filesBefore));
-            Assert.That(File.Exists(Path.Combine(hub.DataDirectory, "artifacts", first.Artifact.Id)), Is.True);
+            Assert.That(Directory.GetFiles(Path.Combine(hub.DataDirectory, "artifacts")), Has.Length.EqualTo(filesBefore), "refused and repeated uploads leave no files behind");
         });
     }
 

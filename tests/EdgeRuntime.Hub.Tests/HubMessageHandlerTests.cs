@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -128,24 +129,27 @@ public sealed class HubMessageHandlerTests
     {
         await using var hub = await TestHub.StartAsync(null, "--Hub:Artifacts:ChunkBytes", "1024");
         var a = await hub.RegisterAsync("dev-a");
-        var content = RandomNumberGenerator.GetBytes(2500);
-        var model = await hub.UploadAsync("m", 1, content);
+        var model = await hub.UploadAsync("m", 1, RandomNumberGenerator.GetBytes(2500));
+        var content = hub.ArtifactBytes(model.Artifact.Id);
+        var lastOffset = (content.Length - 1) / 1024 * 1024;
         await hub.AssignAsync("m", 1, deviceId: "dev-a");
         await using var device = await TestDevice.ConnectAsync(hub.MqttPort, "dev-a", a.Password);
         await device.SubscribeAsync(SyncTopics.ArtifactResponse("dev-a"));
 
         var first = await RequestChunkAsync(device, model.Artifact.Id, 0, 1024);
-        var last = await RequestChunkAsync(device, model.Artifact.Id, 2048, 1024);
-        var badRange = await RequestChunkAsync(device, model.Artifact.Id, 2500, 10);
+        var last = await RequestChunkAsync(device, model.Artifact.Id, lastOffset, 1024);
+        var badRange = await RequestChunkAsync(device, model.Artifact.Id, content.Length, 10);
         var tooLong = await RequestChunkAsync(device, model.Artifact.Id, 0, SyncProtocol.MaxChunkBytes + 1);
         var unknown = await RequestChunkAsync(device, new string('0', 64), 0, 10);
         Assert.Multiple(() =>
         {
+            Assert.That(content, Has.Length.EqualTo(model.Artifact.Size));
+            Assert.That(lastOffset + 1024, Is.GreaterThan(content.Length), "the last chunk is partial");
             Assert.That(first.Payload.ToArray(), Is.EqualTo(content[..1024]));
             Assert.That(Property(first, SyncHeaders.ChunkSha256), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(content.AsSpan(0, 1024)))));
-            Assert.That(Property(first, SyncHeaders.ArtifactSize), Is.EqualTo("2500"));
-            Assert.That(last.Payload.ToArray(), Is.EqualTo(content[2048..]));
-            Assert.That(Property(last, SyncHeaders.ArtifactOffset), Is.EqualTo("2048"));
+            Assert.That(Property(first, SyncHeaders.ArtifactSize), Is.EqualTo(content.Length.ToString(CultureInfo.InvariantCulture)));
+            Assert.That(last.Payload.ToArray(), Is.EqualTo(content[lastOffset..]));
+            Assert.That(Property(last, SyncHeaders.ArtifactOffset), Is.EqualTo(lastOffset.ToString(CultureInfo.InvariantCulture)));
             Assert.That(Property(badRange, SyncHeaders.Error), Does.Contain("bad range"));
             Assert.That(badRange.Payload.IsEmpty, Is.True);
             Assert.That(Property(tooLong, SyncHeaders.Error), Is.Not.Null);
@@ -158,11 +162,10 @@ public sealed class HubMessageHandlerTests
     {
         await using var hub = await TestHub.StartAsync(null, "--Hub:Artifacts:ChunkBytes", "1024");
         var a = await hub.RegisterAsync("dev-a");
-        var content = RandomNumberGenerator.GetBytes(3000);
-        var model = await hub.UploadAsync("m", 1, content);
+        var model = await hub.UploadAsync("m", 1, RandomNumberGenerator.GetBytes(3000));
         await hub.AssignAsync("m", 1, deviceId: "dev-a");
         var path = Path.Combine(hub.DataDirectory, "artifacts", model.Artifact.Id);
-        var corrupted = (byte[])content.Clone();
+        var corrupted = hub.ArtifactBytes(model.Artifact.Id);
         corrupted[1500] ^= 0xFF;
         await File.WriteAllBytesAsync(path, corrupted);
         await using var device = await TestDevice.ConnectAsync(hub.MqttPort, "dev-a", a.Password);

@@ -71,6 +71,9 @@ internal sealed class TestHub : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync(FleetJsonContext.Default.ModelVersionResponse))!;
     }
 
+    /// <summary>The stored artifact's bytes (the hub-signed package an upload became), read from the hub's data directory.</summary>
+    public byte[] ArtifactBytes(string artifactId) => File.ReadAllBytes(Path.Combine(DataDirectory, "artifacts", artifactId));
+
     public async Task<AssignmentResponse> AssignAsync(string model, int version, string? deviceId = null, string? tag = null)
     {
         using var response = await Http.PostAsJsonAsync(

@@ -3,19 +3,25 @@ using EdgeRuntime.Contracts.Fleet;
 using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Hub.Hosting;
 using EdgeRuntime.Hub.Registry;
+using EdgeRuntime.Hub.Signing;
 using EdgeRuntime.Hub.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Hub.Api;
 
-/// <summary><c>/api/models</c>: upload versions (raw ONNX bytes), list, retire.</summary>
+/// <summary>
+/// <c>/api/models</c>: upload versions (an <c>.edgepkg</c> package or raw ONNX bytes, stored as a hub-signed package), list,
+/// retire; <c>/api/signing-key</c>: the public key devices verify those packages with.
+/// </summary>
 internal static class ModelEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPut("/models/{name}/versions/{version}", UploadAsync);
         api.MapPost("/models/{name}/versions/{version}", UploadAsync);
+        api.MapGet("/signing-key", (HubSigningKey key) =>
+            Results.Json(new SigningKeyResponse { KeyId = key.KeyId, PublicKeyPem = key.PublicKeyPem }, FleetJsonContext.Default.SigningKeyResponse));
         api.MapGet("/models", (HubStore store) =>
         {
             IReadOnlyList<ModelSummary> models = [.. store.ListModelVersions()
@@ -58,7 +64,7 @@ internal static class ModelEndpoints
     {
         Name = row.Name,
         Version = Text(row.Version),
-        Artifact = new ArtifactDescriptor { Id = artifact.Id, Sha256 = artifact.Id, Size = artifact.Size, Format = ArtifactFormats.Onnx },
+        Artifact = new ArtifactDescriptor { Id = artifact.Id, Sha256 = artifact.Id, Size = artifact.Size, Format = artifact.Format },
         CreatedMs = row.CreatedMs,
         Retired = row.Retired,
     };
@@ -86,9 +92,10 @@ internal static class ModelEndpoints
             limit.MaxRequestBodySize = null;
         }
 
-        var (outcome, row, artifact) = await models.UploadAsync(name, number, context.Request.Body, context.RequestAborted);
+        var (outcome, row, artifact, reason) = await models.UploadAsync(name, number, context.Request.Body, context.RequestAborted);
         return outcome switch
         {
+            ModelUploadOutcome.Rejected => ApiErrors.BadRequest($"refused: {reason}"),
             ModelUploadOutcome.TooLarge => ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the artifact is larger than Hub:Artifacts:MaxBytes ({maxBytes} bytes)"),
             ModelUploadOutcome.Conflict => ApiErrors.Conflict($"model '{name}' version {version} exists with other content (artifact {row!.ArtifactId})"),
             ModelUploadOutcome.Created => Results.Json(Response(row!, artifact!), FleetJsonContext.Default.ModelVersionResponse, statusCode: StatusCodes.Status201Created),

@@ -55,7 +55,7 @@ internal sealed partial class DesiredStateService(HubStore store, IHubTransport 
             {
                 Name = assignment.Model,
                 Version = assignment.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Artifact = new ArtifactDescriptor { Id = artifact.Id, Sha256 = artifact.Id, Size = artifact.Size },
+                Artifact = new ArtifactDescriptor { Id = artifact.Id, Sha256 = artifact.Id, Size = artifact.Size, Format = artifact.Format },
                 Rollout = new RolloutSpec { Strategy = assignment.Strategy },
             });
         }

@@ -6,6 +6,7 @@ using EdgeRuntime.Hub.Desired;
 using EdgeRuntime.Hub.Ingest;
 using EdgeRuntime.Hub.Registry;
 using EdgeRuntime.Hub.Retraining;
+using EdgeRuntime.Hub.Signing;
 using EdgeRuntime.Hub.Storage;
 
 namespace EdgeRuntime.Hub.Hosting;
@@ -47,6 +48,10 @@ internal static class HubApplication
         builder.Services.AddRetraining();
 
         var app = builder.Build();
+
+        // Made now rather than on the first upload: the key (generated on first start) and its public half in the data
+        // directory exist as soon as the hub does, for devices to be configured with.
+        app.Services.GetRequiredService<HubSigningKey>();
         app.MapFleetApi();
         return app;
     }

@@ -1,3 +1,5 @@
+using EdgeRuntime.Hub.Signing;
+
 namespace EdgeRuntime.Hub.Hosting;
 
 /// <summary>The <c>Hub</c> configuration section: where the hub keeps its data, who may call its API, and its broker.</summary>
@@ -21,6 +23,8 @@ internal sealed class HubOptions
     public RetrainingOptions Retraining { get; set; } = new();
 
     public ArtifactOptions Artifacts { get; set; } = new();
+
+    public SigningOptions Signing { get; set; } = new();
 
     /// <summary>The absolute data directory.</summary>
     public string DataPath => Path.GetFullPath(DataDirectory);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using EdgeRuntime.Contracts.Packages;
 using EdgeRuntime.Contracts.Sync;
 using Microsoft.Extensions.Options;
 
@@ -74,6 +76,34 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         if (options.Artifacts.ChunkBytes is <= 0 or > SyncProtocol.MaxChunkBytes)
         {
             failures.Add($"Hub:Artifacts:ChunkBytes must be between 1 and {SyncProtocol.MaxChunkBytes}");
+        }
+
+        if (options.Artifacts.MaxUnpackedBytes <= 0)
+        {
+            failures.Add("Hub:Artifacts:MaxUnpackedBytes must be positive");
+        }
+
+        if (options.Signing.KeyFile is { } keyFile && string.IsNullOrWhiteSpace(keyFile))
+        {
+            failures.Add("Hub:Signing:KeyFile must not be blank when set");
+        }
+
+        var publishers = options.Signing.TrustedPublisherKeys;
+        for (var i = 0; i < publishers.Count; i++)
+        {
+            try
+            {
+                using var key = PackageKeys.Load(publishers[i]);
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or ArgumentException)
+            {
+                failures.Add($"Hub:Signing:TrustedPublisherKeys:{i}: {ex.Message}");
+            }
+        }
+
+        if (options.Signing.RequirePublisherSignature && publishers.Count == 0)
+        {
+            failures.Add("Hub:Signing:RequirePublisherSignature is on but Hub:Signing:TrustedPublisherKeys is empty: every upload would be refused");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

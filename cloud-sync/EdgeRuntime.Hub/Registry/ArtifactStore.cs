@@ -7,7 +7,8 @@ namespace EdgeRuntime.Hub.Registry;
 
 /// <summary>
 /// Content-addressed artifact files under <c>&lt;data&gt;/artifacts/&lt;sha256&gt;</c>: uploads are streamed to a temporary
-/// file while hashed (whole file and every <see cref="ArtifactOptions.ChunkBytes"/> slice), then renamed into place.
+/// file while hashed; what is stored (the hub-signed package made from an upload) is hashed whole and in every
+/// <see cref="ArtifactOptions.ChunkBytes"/> slice, then renamed into place.
 /// Chunks are served from the file and checked against the slice index taken at upload.
 /// </summary>
 internal sealed class ArtifactStore(HubStore store, IOptions<HubOptions> options, TimeProvider time)
@@ -17,22 +18,26 @@ internal sealed class ArtifactStore(HubStore store, IOptions<HubOptions> options
 
     public string PathOf(string artifactId) => Path.Combine(_directory, artifactId);
 
-    /// <summary>
-    /// Streams <paramref name="content"/> into the store; returns the artifact (existing or new), or null when it is
-    /// larger than <see cref="ArtifactOptions.MaxBytes"/> (nothing is kept then).
-    /// </summary>
-    public async Task<ArtifactRow?> AddAsync(Stream content, CancellationToken cancellationToken = default)
+    /// <summary>A fresh path for a temporary file beside the artifacts, so moving it into place is a rename.</summary>
+    public string NewTemporaryPath()
     {
         Directory.CreateDirectory(_directory);
-        var temp = Path.Combine(_directory, $".upload-{Guid.NewGuid():N}");
+        return Path.Combine(_directory, $".upload-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>
+    /// Streams an upload into a temporary file, hashing it; null when it is larger than <see cref="ArtifactOptions.MaxBytes"/>
+    /// (nothing is kept then). Disposing the result deletes the file.
+    /// </summary>
+    public async Task<ArtifactUpload?> ReceiveAsync(Stream content, CancellationToken cancellationToken = default)
+    {
+        var temp = NewTemporaryPath();
+        var kept = false;
         try
         {
-            using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using var chunk = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var index = new MemoryStream();
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[81920];
             long size = 0;
-            var inChunk = 0;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 int read;
@@ -44,31 +49,47 @@ internal sealed class ArtifactStore(HubStore store, IOptions<HubOptions> options
                         return null;
                     }
 
-                    whole.AppendData(buffer, 0, read);
-                    var offset = 0;
-                    while (offset < read)
-                    {
-                        var take = Math.Min(read - offset, _options.ChunkBytes - inChunk);
-                        chunk.AppendData(buffer, offset, take);
-                        inChunk += take;
-                        offset += take;
-                        if (inChunk == _options.ChunkBytes)
-                        {
-                            index.Write(chunk.GetHashAndReset());
-                            inChunk = 0;
-                        }
-                    }
-
+                    hash.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
+            }
 
-                if (inChunk > 0)
+            kept = true;
+            return new ArtifactUpload(temp, Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+        }
+        finally
+        {
+            if (!kept)
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the file at <paramref name="temporaryPath"/> (from <see cref="NewTemporaryPath"/>, flushed) into the store under
+    /// its SHA-256, with the index of its <see cref="ArtifactOptions.ChunkBytes"/> slices; returns the artifact (existing or
+    /// new). The temporary file is gone afterwards.
+    /// </summary>
+    public async Task<ArtifactRow> AddAsync(string temporaryPath, string format, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var chunk = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var index = new MemoryStream();
+            var buffer = new byte[_options.ChunkBytes];
+            long size = 0;
+            await using (var file = new FileStream(temporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+            {
+                int read;
+                while ((read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
                 {
+                    size += read;
+                    whole.AppendData(buffer, 0, read);
+                    chunk.AppendData(buffer, 0, read);
                     index.Write(chunk.GetHashAndReset());
                 }
-
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
             }
 
             var id = Convert.ToHexStringLower(whole.GetHashAndReset());
@@ -78,7 +99,7 @@ internal sealed class ArtifactStore(HubStore store, IOptions<HubOptions> options
                 return existing;
             }
 
-            File.Move(temp, PathOf(id), overwrite: true);
+            File.Move(temporaryPath, PathOf(id), overwrite: true);
             var row = existing ?? new ArtifactRow
             {
                 Id = id,
@@ -86,13 +107,14 @@ internal sealed class ArtifactStore(HubStore store, IOptions<HubOptions> options
                 ChunkBytes = _options.ChunkBytes,
                 ChunkIndex = index.ToArray(),
                 CreatedMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                Format = format,
             };
             store.AddArtifact(row);
             return row;
         }
         finally
         {
-            File.Delete(temp);
+            File.Delete(temporaryPath);
         }
     }
 

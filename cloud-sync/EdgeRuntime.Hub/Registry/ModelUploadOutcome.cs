@@ -14,4 +14,7 @@ internal enum ModelUploadOutcome
 
     /// <summary>The content is larger than <c>Hub:Artifacts:MaxBytes</c>.</summary>
     TooLarge,
+
+    /// <summary>The content is not acceptable: a package that fails verification or names another model, or raw ONNX where a signed package is required.</summary>
+    Rejected,
 }

@@ -1,3 +1,4 @@
+using EdgeRuntime.Contracts.Sync;
 using SQLite;
 
 namespace EdgeRuntime.Hub.Storage;
@@ -20,4 +21,8 @@ internal sealed class ArtifactRow
 
     [Column("created_ms")]
     public long CreatedMs { get; set; }
+
+    /// <summary>What the artifact holds (<see cref="ArtifactFormats"/>): a hub-signed package; raw ONNX only in stores from before packages.</summary>
+    [Column("format")]
+    public string Format { get; set; } = ArtifactFormats.EdgePackage;
 }

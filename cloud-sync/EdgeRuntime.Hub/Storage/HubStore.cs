@@ -22,9 +22,10 @@ internal sealed class HubStore : IDisposable
         CREATE TABLE IF NOT EXISTS device_status(device_id TEXT PRIMARY KEY, state TEXT, status_ms INTEGER NOT NULL DEFAULT 0,
             last_seen_ms INTEGER, runtime_version TEXT, profile TEXT, applied_revision INTEGER NOT NULL DEFAULT 0, models TEXT, store TEXT);
         CREATE TABLE IF NOT EXISTS artifacts(id TEXT PRIMARY KEY, size INTEGER NOT NULL, chunk_bytes INTEGER NOT NULL,
-            chunk_index BLOB NOT NULL, created_ms INTEGER NOT NULL);
+            chunk_index BLOB NOT NULL, created_ms INTEGER NOT NULL, format TEXT NOT NULL DEFAULT 'onnx');
         CREATE TABLE IF NOT EXISTS model_versions(name TEXT NOT NULL, version INTEGER NOT NULL, artifact_id TEXT NOT NULL,
-            size INTEGER NOT NULL, created_ms INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(name, version));
+            size INTEGER NOT NULL, created_ms INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0, upload_sha256 TEXT,
+            PRIMARY KEY(name, version));
         CREATE TABLE IF NOT EXISTS assignments(id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, version INTEGER NOT NULL,
             device_id TEXT, tag TEXT, strategy TEXT NOT NULL, created_ms INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS desired(device_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, models TEXT NOT NULL, document TEXT NOT NULL);
@@ -72,6 +73,10 @@ internal sealed class HubStore : IDisposable
                 _write.Execute(statement);
             }
 
+            // Columns added since the first schema; a store from before them gets them here, its rows keeping the defaults.
+            AddColumnIfMissing("artifacts", "format", "TEXT NOT NULL DEFAULT 'onnx'");
+            AddColumnIfMissing("model_versions", "upload_sha256", "TEXT");
+
             _read = Open(Path);
             _insertRecord = new SqliteStatement(_write, "INSERT OR IGNORE INTO records(device_id, seq, kind, ts_ms, type, model, version, payload, received_ms) VALUES (?,?,?,?,?,?,?,?,?)");
             _touchDevice = new SqliteStatement(_write, "INSERT INTO device_status(device_id, last_seen_ms) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET last_seen_ms = max(coalesce(last_seen_ms, 0), excluded.last_seen_ms)");
@@ -85,6 +90,14 @@ internal sealed class HubStore : IDisposable
     }
 
     public string Path { get; }
+
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        if (_write.ExecuteScalar<int>("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?", table, column) == 0)
+        {
+            _write.Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
+    }
 
     // ---- devices ----
 
@@ -149,16 +162,16 @@ internal sealed class HubStore : IDisposable
 
     /// <summary>Adds the artifact unless it is known already (content addressed: same id, same bytes).</summary>
     public void AddArtifact(ArtifactRow artifact) => Write(() => _write.Execute(
-        "INSERT OR IGNORE INTO artifacts(id, size, chunk_bytes, chunk_index, created_ms) VALUES (?,?,?,?,?)",
-        artifact.Id, artifact.Size, artifact.ChunkBytes, artifact.ChunkIndex, artifact.CreatedMs));
+        "INSERT OR IGNORE INTO artifacts(id, size, chunk_bytes, chunk_index, created_ms, format) VALUES (?,?,?,?,?,?)",
+        artifact.Id, artifact.Size, artifact.ChunkBytes, artifact.ChunkIndex, artifact.CreatedMs, artifact.Format));
 
     public ModelVersionRow? GetModelVersion(string name, long version) => Read(() =>
         _read.Query<ModelVersionRow>("SELECT * FROM model_versions WHERE name = ? AND version = ?", name, version).FirstOrDefault());
 
     /// <summary>Adds the version; false when that name and version exist already.</summary>
     public bool TryAddModelVersion(ModelVersionRow row) => Write(() => _write.Execute(
-        "INSERT OR IGNORE INTO model_versions(name, version, artifact_id, size, created_ms, retired) VALUES (?,?,?,?,?,0)",
-        row.Name, row.Version, row.ArtifactId, row.Size, row.CreatedMs) == 1);
+        "INSERT OR IGNORE INTO model_versions(name, version, artifact_id, size, created_ms, retired, upload_sha256) VALUES (?,?,?,?,?,0,?)",
+        row.Name, row.Version, row.ArtifactId, row.Size, row.CreatedMs, row.UploadSha256) == 1);
 
     public List<ModelVersionRow> ListModelVersions(string? name = null) => Read(() => name is null
         ? _read.Query<ModelVersionRow>("SELECT * FROM model_versions ORDER BY name, version")

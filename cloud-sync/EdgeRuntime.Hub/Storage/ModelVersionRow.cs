@@ -22,4 +22,12 @@ internal sealed class ModelVersionRow
 
     [Column("retired")]
     public bool Retired { get; set; }
+
+    /// <summary>
+    /// SHA-256 of the bytes uploaded for this version, which decides whether a repeated upload is the same (the stored
+    /// package differs from them: the hub signs it, and signatures are randomised). Null in stores from before packages,
+    /// where the artifact was the upload itself.
+    /// </summary>
+    [Column("upload_sha256")]
+    public string? UploadSha256 { get; set; }
 }

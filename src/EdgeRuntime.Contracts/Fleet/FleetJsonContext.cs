@@ -39,4 +39,5 @@ namespace EdgeRuntime.Contracts.Fleet;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(IReadOnlyList<DesiredModel>))]
 [JsonSerializable(typeof(DeviceCommandResult))]
+[JsonSerializable(typeof(SigningKeyResponse))]
 public sealed partial class FleetJsonContext : JsonSerializerContext;

@@ -43,6 +43,42 @@ internal sealed record QuantizationInfo
     /// <summary>True when the model was read and the other properties mean something.</summary>
     public bool IsKnown => Error is null;
 
+    /// <summary>
+    /// One line for a manifest's <c>quantization</c>, as onnxruntime's tool would describe the model: e.g.
+    /// <c>QDQ static int8</c>, <c>QOperator dynamic uint8 (activations int8)</c> or <c>none</c>; null when the model could not be read.
+    /// </summary>
+    public string? Summary
+    {
+        get
+        {
+            if (Format == QuantizationFormat.Unknown)
+            {
+                return null;
+            }
+
+            if (Format == QuantizationFormat.None)
+            {
+                return "none";
+            }
+
+            var parts = new List<string> { Format == QuantizationFormat.Qdq ? "QDQ" : "QOperator" };
+            if (Mode is QuantizationMode.Static or QuantizationMode.Dynamic)
+            {
+                parts.Add(Mode.ToString().ToLowerInvariant());
+            }
+
+            if (WeightType is not (QuantizedElementType.Unknown or QuantizedElementType.None))
+            {
+                parts.Add(WeightType.ToString().ToLowerInvariant());
+            }
+
+            var summary = string.Join(' ', parts);
+            return ActivationType is not (QuantizedElementType.Unknown or QuantizedElementType.None) && ActivationType != WeightType
+                ? $"{summary} (activations {ActivationType.ToString().ToLowerInvariant()})"
+                : summary;
+        }
+    }
+
     /// <summary>The result for a model that could not be read.</summary>
     public static QuantizationInfo Unknown(string error) => new()
     {
