@@ -65,4 +65,25 @@ public sealed record DeviceRolloutStatus
     public string? LastOutcome { get; init; }
 
     public string? LastReason { get; init; }
+
+    /// <summary>When the current phase began, Unix milliseconds.</summary>
+    public long PhaseSinceMs { get; init; }
+
+    /// <summary>Versions kept on disk for rollback, the stable one first.</summary>
+    public IReadOnlyList<string>? Kept { get; init; }
+
+    /// <summary>What the candidate and the stable version showed in this rollout (local API and status).</summary>
+    public long? StableRequests { get; init; }
+
+    public long? StableErrors { get; init; }
+
+    public long? CandidateRequests { get; init; }
+
+    public long? CandidateErrors { get; init; }
+
+    public double? StableP95Ms { get; init; }
+
+    public double? CandidateP95Ms { get; init; }
+
+    public ShadowComparison? Comparison { get; init; }
 }

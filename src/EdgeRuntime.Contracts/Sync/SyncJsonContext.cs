@@ -17,4 +17,7 @@ namespace EdgeRuntime.Contracts.Sync;
 [JsonSerializable(typeof(DeviceCommandResult))]
 [JsonSerializable(typeof(DeploymentEvent))]
 [JsonSerializable(typeof(SyncStatusResponse))]
+[JsonSerializable(typeof(RolloutsResponse))]
+[JsonSerializable(typeof(RolloutResponse))]
+[JsonSerializable(typeof(RolloutSpec))]
 public sealed partial class SyncJsonContext : JsonSerializerContext;

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeRuntime.Contracts;
 using EdgeRuntime.Contracts.Models;
+using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Onnx;
 using Microsoft.Extensions.Logging;
@@ -14,12 +16,17 @@ namespace EdgeRuntime.Device.Deployment;
 /// The models a device serves, read from a directory in Triton's layout
 /// (<c>&lt;root&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>, optional <c>config.json</c> and <c>manifest.json</c>).
 /// Loads, reloads and unloads one model at a time without disturbing the others; a swapped-out session
-/// drains its running requests before it closes.
+/// drains its running requests before it closes. A model with a <c>rollout.json</c> (written by the rollout
+/// controller) serves exactly its stable and candidate versions, unversioned requests going to the stable one;
+/// other models follow their version policy.
 /// </summary>
 public sealed partial class ModelRepository : IDisposable
 {
     private const string ConfigFileName = "config.json";
     private const string ManifestFileName = "manifest.json";
+
+    /// <summary>The rollout controller's state file in a model's directory.</summary>
+    public const string RolloutFileName = "rollout.json";
     private const string DefaultModelFileName = "model.onnx";
 
     private readonly ConcurrentDictionary<string, ModelSlot> _models = new(StringComparer.Ordinal);
@@ -114,6 +121,19 @@ public sealed partial class ModelRepository : IDisposable
         }
     }
 
+    /// <summary>
+    /// Brings one model in line with its directory without reloading what is unchanged (the periodic scan's rule, for
+    /// one model): the rollout controller calls it after each change to <c>rollout.json</c>.
+    /// </summary>
+    public async Task RefreshAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var slot = _models.GetOrAdd(name, static _ => new ModelSlot());
+        if (!slot.UnloadedByRequest)
+        {
+            await ReconcileAsync(name, slot, force: false, configOverride: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Unloads every version of a model; requests already running finish first. It stays unloaded until loaded again.</summary>
     public async Task UnloadAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -174,7 +194,7 @@ public sealed partial class ModelRepository : IDisposable
         while (true)
         {
             var versions = _models.TryGetValue(name, out var slot) ? slot.Versions : [];
-            var status = SelectVersion(name, version, versions);
+            var status = SelectVersion(name, version, versions, slot?.Rollout);
             if (status.Session!.TryAcquire())
             {
                 return status.Session;
@@ -185,11 +205,23 @@ public sealed partial class ModelRepository : IDisposable
         }
     }
 
-    private static ModelVersionStatus SelectVersion(string name, string? version, IReadOnlyList<ModelVersionStatus> versions)
+    /// <summary>The rollout state the model was last reconciled with; null when no rollout manages it.</summary>
+    public RolloutState? RolloutOf(string name) => _models.TryGetValue(name, out var slot) ? slot.Rollout : null;
+
+    private static ModelVersionStatus SelectVersion(string name, string? version, IReadOnlyList<ModelVersionStatus> versions, RolloutState? rollout)
     {
         if (versions.Count == 0)
         {
             throw InferenceException.NotFound($"unknown model '{name}'");
+        }
+
+        if (version is null && rollout is not null)
+        {
+            // The stable version answers; a candidate only once it is past staging and the stable one cannot.
+            var stable = versions.FirstOrDefault(v => v.State == ModelState.Ready && Format(v.Version) == rollout.Stable);
+            var candidate = rollout.Phase == RolloutPhases.Staging ? null : versions.FirstOrDefault(v => v.State == ModelState.Ready && Format(v.Version) == rollout.Candidate);
+            return stable ?? candidate
+                ?? throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' has no ready version to serve: stable version {rollout.Stable ?? "none"}; {string.Join("; ", versions.Select(v => $"version {v.Version}: {v.Reason}"))}");
         }
 
         if (version is null)
@@ -259,7 +291,15 @@ public sealed partial class ModelRepository : IDisposable
             .Select(d => long.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
             .Where(v => v >= 0 && File.Exists(Path.Combine(directory, Format(v), fileName)))
             .ToList();
-        var selected = policy.Select(onDisk);
+        var rollout = DurableFile.Read(Path.Combine(directory, RolloutFileName), RolloutJsonContext.Default.RolloutState);
+        IReadOnlyList<long> selected = rollout is null ? policy.Select(onDisk) : [.. onDisk.Where(v => rollout.Serving().Contains(Format(v)))];
+        if (rollout is not null && selected.Count == 0)
+        {
+            // The versions rollout.json names are gone: serve what the policy finds rather than nothing.
+            selected = policy.Select(onDisk);
+        }
+
+        var notSelected = rollout is null ? $"not selected by version policy {policy}" : $"kept for rollback; the rollout serves version {rollout.Stable ?? "none"}";
 
         var next = new List<ModelVersionStatus>();
         foreach (var version in onDisk.OrderDescending())
@@ -267,7 +307,7 @@ public sealed partial class ModelRepository : IDisposable
             var existing = old.FirstOrDefault(v => v.Version == version);
             if (!selected.Contains(version))
             {
-                next.Add(new ModelVersionStatus(version, ModelState.Unavailable, $"not selected by version policy {policy}", null, null, Selected: false));
+                next.Add(new ModelVersionStatus(version, ModelState.Unavailable, notSelected, null, null, Selected: false));
                 continue;
             }
 
@@ -302,6 +342,7 @@ public sealed partial class ModelRepository : IDisposable
         }
 
         slot.Versions = [.. next];
+        slot.Rollout = rollout;
         Retire(old, slot.Versions);
     }
 
@@ -465,8 +506,15 @@ public sealed partial class ModelRepository : IDisposable
         // Replaced whole, never mutated: readers take a consistent snapshot without locking.
         private volatile ModelVersionStatus[] _versions = [];
         private volatile bool _unloadedByRequest;
+        private volatile RolloutState? _rollout;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public RolloutState? Rollout
+        {
+            get => _rollout;
+            set => _rollout = value;
+        }
 
         public IReadOnlyList<ModelVersionStatus> Versions
         {

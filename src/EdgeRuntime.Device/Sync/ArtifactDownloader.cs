@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Deployment;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.Device.Sync;
@@ -96,7 +97,7 @@ public sealed partial class ArtifactDownloader
                 }
             }
 
-            var actual = await HashFileAsync(partPath, cancellationToken).ConfigureAwait(false);
+            var actual = await DurableFile.Sha256Async(partPath, cancellationToken).ConfigureAwait(false);
             var size = new FileInfo(partPath).Length;
             if (size != artifact.Size || !string.Equals(actual, artifact.Sha256, StringComparison.OrdinalIgnoreCase))
             {
@@ -119,13 +120,6 @@ public sealed partial class ArtifactDownloader
     {
         File.Delete(PartPath(artifactId));
         File.Delete(Path.Combine(_directory, artifactId + ".json"));
-    }
-
-    /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken = default)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
     }
 
     private int ChunkLength() =>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,11 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace EdgeRuntime.Device.Sync;
 
 /// <summary>
-/// Applies the hub's retained desired state: for each listed model version not already installed with the same
-/// artifact, downloads the artifact (<see cref="ArtifactDownloader"/>), installs and loads it (the previous version keeps
-/// serving when it fails), records deployment events for the uplink, persists the applied revision in
-/// <c>&lt;data&gt;/sync/state.json</c> and publishes a fresh status. Revisions at or below the applied one are ignored,
-/// unless a <c>reconcile</c> asks to apply the current one again. Models not listed are left alone.
+/// Applies the hub's retained desired state: for each listed model version that is neither stable nor rolling out with
+/// the same artifact, downloads the artifact (<see cref="ArtifactDownloader"/>) and hands it to the
+/// <see cref="RolloutController"/>, which verifies, stages and rolls it out with the desired strategy (the stable version
+/// keeps serving when anything fails); a version still kept on disk is rolled back to without a download. Records
+/// download events for the uplink, persists the applied revision in <c>&lt;data&gt;/sync/state.json</c> and publishes a
+/// fresh status. Revisions at or below the applied one are ignored, unless a <c>reconcile</c> asks to apply the current
+/// one again, which also retries a package that failed before. Models not listed are left alone.
 /// </summary>
 public sealed partial class DeploymentAgent : BackgroundService
 {
@@ -26,7 +29,7 @@ public sealed partial class DeploymentAgent : BackgroundService
 
     private readonly IHubLink _link;
     private readonly ArtifactDownloader _downloader;
-    private readonly ModelInstaller _installer;
+    private readonly RolloutController _rollouts;
     private readonly TelemetryRecorder _recorder;
     private readonly string _statePath;
     private readonly ILogger _logger;
@@ -36,11 +39,11 @@ public sealed partial class DeploymentAgent : BackgroundService
     private long _appliedRevision;
     private volatile SyncDesiredStatus _status;
 
-    public DeploymentAgent(IHubLink link, ArtifactDownloader downloader, ModelRepository repository, TelemetryRecorder recorder, string syncDirectory, ILogger logger)
+    public DeploymentAgent(IHubLink link, ArtifactDownloader downloader, RolloutController rollouts, TelemetryRecorder recorder, string syncDirectory, ILogger logger)
     {
         _link = link;
         _downloader = downloader;
-        _installer = new ModelInstaller(repository);
+        _rollouts = rollouts;
         _recorder = recorder;
         _logger = logger;
         Directory.CreateDirectory(syncDirectory);
@@ -94,7 +97,7 @@ public sealed partial class DeploymentAgent : BackgroundService
                     continue;
                 }
 
-                await ApplyAsync(desired, stoppingToken).ConfigureAwait(false);
+                await ApplyAsync(desired, work.Force, stoppingToken).ConfigureAwait(false);
                 work.Done?.TrySetResult(_status);
             }
         }
@@ -148,14 +151,14 @@ public sealed partial class DeploymentAgent : BackgroundService
         await _work.Writer.WriteAsync(new Work(Force: false, null), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ApplyAsync(DesiredState desired, CancellationToken cancellationToken)
+    private async Task ApplyAsync(DesiredState desired, bool retry, CancellationToken cancellationToken)
     {
         LogApplying(desired.Revision, desired.Models.Count);
         _status = new SyncDesiredStatus(Math.Max(_status.Revision, desired.Revision), AppliedRevision, Applying);
         var failures = new List<string>();
         foreach (var model in desired.Models)
         {
-            var reason = await ApplyModelAsync(desired.Revision, model, cancellationToken).ConfigureAwait(false);
+            var reason = await ApplyModelAsync(desired.Revision, model, retry, cancellationToken).ConfigureAwait(false);
             if (reason is not null)
             {
                 failures.Add($"{model.Name} {model.Version}: {reason}");
@@ -191,12 +194,12 @@ public sealed partial class DeploymentAgent : BackgroundService
         }
     }
 
-    /// <summary>Brings one model version in line; null when it serves, else why not.</summary>
-    private async Task<string?> ApplyModelAsync(long revision, DesiredModel model, CancellationToken cancellationToken)
+    /// <summary>Brings one model version in line; null when it serves or is rolling out, else why not.</summary>
+    private async Task<string?> ApplyModelAsync(long revision, DesiredModel model, bool retry, CancellationToken cancellationToken)
     {
-        if (!string.Equals(model.Rollout.Strategy, RolloutStrategies.Immediate, StringComparison.Ordinal))
+        if (!RolloutStrategies.IsKnown(model.Rollout.Strategy))
         {
-            return $"rollout strategy '{model.Rollout.Strategy}' is not supported (only '{RolloutStrategies.Immediate}')";
+            return $"rollout strategy '{model.Rollout.Strategy}' is not supported";
         }
 
         if (!long.TryParse(model.Version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
@@ -209,16 +212,27 @@ public sealed partial class DeploymentAgent : BackgroundService
             return $"'{model.Name}' is not a valid model name";
         }
 
-        if (!string.Equals(model.Artifact.Format, ArtifactFormats.Onnx, StringComparison.Ordinal))
+        if (model.Artifact.Format is not (ArtifactFormats.EdgePackage or ArtifactFormats.Onnx))
         {
-            return $"artifact format '{model.Artifact.Format}' is not supported (only '{ArtifactFormats.Onnx}')";
+            return $"artifact format '{model.Artifact.Format}' is not supported";
         }
 
-        var installed = _installer.ModelPath(model.Name, model.Version);
-        if (File.Exists(installed)
-            && string.Equals(await ArtifactDownloader.HashFileAsync(installed, cancellationToken).ConfigureAwait(false), model.Artifact.Sha256, StringComparison.OrdinalIgnoreCase))
+        var request = new RolloutRequest
         {
-            return null;
+            Model = model.Name,
+            Version = model.Version,
+            Spec = model.Rollout,
+            Source = RolloutSources.Hub,
+            PackageSha256 = model.Artifact.Sha256.ToLowerInvariant(),
+            Revision = revision,
+            Retry = retry,
+        };
+        var state = _rollouts.StateOf(model.Name);
+        if (state is not null && (state.Stable == model.Version || state.Candidate == model.Version || state.Packages.ContainsKey(model.Version)))
+        {
+            // Stable, rolling out, or kept for rollback: the controller knows without a download (or says why not).
+            var known = await _rollouts.StartAsync(request, cancellationToken).ConfigureAwait(false);
+            return known.Ok ? null : $"{known.Step}: {known.Reason}";
         }
 
         var descriptor = new DeploymentEvent
@@ -229,6 +243,7 @@ public sealed partial class DeploymentAgent : BackgroundService
             ArtifactId = model.Artifact.Id,
             Strategy = model.Rollout.Strategy,
             Size = model.Artifact.Size,
+            DeploymentId = model.Rollout.DeploymentId,
         };
         string file;
         try
@@ -252,24 +267,19 @@ public sealed partial class DeploymentAgent : BackgroundService
         }
 
         Record(DeploymentEventTypes.DownloadCompleted, descriptor with { Offset = model.Artifact.Size });
-        string? failure;
-        try
-        {
-            failure = await _installer.InstallAsync(model.Name, model.Version, file, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            failure = $"install failed: {ex.Message}";
-        }
+        var result = await _rollouts.StartAsync(
+            model.Artifact.Format == ArtifactFormats.Onnx ? request with { ModelFilePath = file } : request with { PackagePath = file },
+            cancellationToken).ConfigureAwait(false);
 
+        // The controller keeps its own copy of the package until the version is installed.
         _downloader.Discard(model.Artifact.Id);
-        if (failure is not null)
+        if (!result.Ok)
         {
-            return failure;
+            return $"{result.Step}: {result.Reason}";
         }
 
         Record(DeploymentEventTypes.Installed, descriptor);
-        LogInstalled(model.Name, model.Version, model.Artifact.Id);
+        LogInstalled(model.Name, model.Version, model.Artifact.Id, result.State.Phase);
         return null;
     }
 
@@ -288,8 +298,8 @@ public sealed partial class DeploymentAgent : BackgroundService
     [LoggerMessage(EventId = 1632, Level = LogLevel.Warning, Message = "Deployment of {Model} version {Version} (revision {Revision}) failed; what served before keeps serving: {Reason}")]
     private partial void LogDeploymentFailed(string model, string version, long revision, string reason);
 
-    [LoggerMessage(EventId = 1633, Level = LogLevel.Information, Message = "Model {Model} version {Version} installed from artifact {ArtifactId} and serving")]
-    private partial void LogInstalled(string model, string version, string artifactId);
+    [LoggerMessage(EventId = 1633, Level = LogLevel.Information, Message = "Model {Model} version {Version} installed from artifact {ArtifactId}; rollout phase {Phase}")]
+    private partial void LogInstalled(string model, string version, string artifactId, string phase);
 
     [LoggerMessage(EventId = 1634, Level = LogLevel.Information, Message = "Desired state revision {Revision} ignored: revision {Applied} is already applied")]
     private partial void LogIgnored(long revision, long applied);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Deployment.Rollout;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace EdgeRuntime.Device.Sync;
 
 /// <summary>
 /// Runs the hub's <see cref="DeviceCommand"/>s from <c>commands</c> one at a time — <c>flush</c>, <c>publish_status</c>,
-/// <c>reconcile</c> — and answers each on <c>commands/response</c>; an unknown command is answered not ok.
+/// <c>reconcile</c>, and <c>promote</c>, <c>advance</c>, <c>rollback</c> of a model's rollout (argument <c>model</c>,
+/// optional <c>reason</c>) — and answers each on <c>commands/response</c>; an unknown command is answered not ok.
 /// </summary>
 public sealed partial class DeviceCommandHandler : BackgroundService
 {
@@ -16,12 +18,14 @@ public sealed partial class DeviceCommandHandler : BackgroundService
     private readonly TelemetryUplink _uplink;
     private readonly DeviceStatusReporter _status;
     private readonly DeploymentAgent? _agent;
+    private readonly RolloutController? _rollouts;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<DeviceCommand> _commands = Channel.CreateBounded<DeviceCommand>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    public DeviceCommandHandler(IHubLink link, TelemetryUplink uplink, DeviceStatusReporter status, DeploymentAgent? agent, ILogger logger, TimeProvider? time = null)
+    public DeviceCommandHandler(IHubLink link, TelemetryUplink uplink, DeviceStatusReporter status, DeploymentAgent? agent, RolloutController? rollouts, ILogger logger, TimeProvider? time = null)
     {
+        _rollouts = rollouts;
         _link = link;
         _uplink = uplink;
         _status = status;
@@ -73,6 +77,21 @@ public sealed partial class DeviceCommandHandler : BackgroundService
             case DeviceCommandNames.Reconcile when _agent is not null:
                 var outcome = await _agent.ReconcileAsync(cancellationToken).ConfigureAwait(false);
                 return (outcome.State != DeploymentAgent.Failed, $"revision {outcome.AppliedRevision} applied; state {outcome.State}{(outcome.Reason is null ? "" : ": " + outcome.Reason)}");
+            case DeviceCommandNames.Promote or DeviceCommandNames.Advance or DeviceCommandNames.Rollback when _rollouts is not null:
+                if (command.Arguments?.GetValueOrDefault("model") is not { Length: > 0 } model)
+                {
+                    return (false, $"{command.Name} needs the argument 'model'");
+                }
+
+                var result = command.Name switch
+                {
+                    DeviceCommandNames.Promote => await _rollouts.PromoteAsync(model, "hub", cancellationToken).ConfigureAwait(false),
+                    DeviceCommandNames.Advance => await _rollouts.AdvanceAsync(model, "hub", cancellationToken).ConfigureAwait(false),
+                    _ => await _rollouts.RollbackAsync(model, "hub", command.Arguments.GetValueOrDefault("reason"), cancellationToken).ConfigureAwait(false),
+                };
+                return (result.Ok, result.Ok
+                    ? $"model '{model}': stable {result.State.Stable ?? "none"}, candidate {result.State.Candidate ?? "none"}, phase {result.State.Phase}"
+                    : result.Reason);
             default:
                 return (false, $"unknown command '{command.Name}'");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +39,7 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => new DeploymentAgent(
             sp.GetRequiredService<IHubLink>(),
             new ArtifactDownloader(sp.GetRequiredService<IHubLink>(), Options(sp), Path.Combine(SyncDirectory(sp), "downloads"), Logger<ArtifactDownloader>(sp), sp.GetService<TimeProvider>()),
-            sp.GetRequiredService<ModelRepository>(),
+            sp.GetRequiredService<RolloutController>(),
             sp.GetRequiredService<TelemetryRecorder>(),
             SyncDirectory(sp),
             Logger<DeploymentAgent>(sp)));
@@ -47,7 +48,9 @@ public static class SyncServiceCollectionExtensions
             var agent = sp.GetRequiredService<DeploymentAgent>();
             var reporter = new DeviceStatusReporter(
                 sp.GetRequiredService<IHubLink>(),
-                () => Snapshot(sp.GetRequiredService<IHubLink>().DeviceId, sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<TelemetryRecorder>(), agent.AppliedRevision, sp.GetService<DeviceProfile>()?.Name),
+                () => Snapshot(sp.GetRequiredService<IHubLink>().DeviceId, sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<TelemetryRecorder>(), agent.AppliedRevision, sp.GetService<DeviceProfile>()?.Name)
+                    with
+                { Rollouts = sp.GetRequiredService<RolloutController>().Describe() },
                 Options(sp),
                 Logger<DeviceStatusReporter>(sp));
             agent.AfterApply = reporter.PublishAsync;
@@ -58,10 +61,13 @@ public static class SyncServiceCollectionExtensions
             sp.GetRequiredService<TelemetryUplink>(),
             sp.GetRequiredService<DeviceStatusReporter>(),
             sp.GetRequiredService<DeploymentAgent>(),
+            sp.GetRequiredService<RolloutController>(),
             Logger<DeviceCommandHandler>(sp),
             sp.GetService<TimeProvider>()));
 
-        services.AddSingleton<IModelLifecycleObserver>(sp => new ModelStatusTrigger(sp));
+        services.AddSingleton<ModelStatusTrigger>(sp => new ModelStatusTrigger(sp));
+        services.AddSingleton<IModelLifecycleObserver>(sp => sp.GetRequiredService<ModelStatusTrigger>());
+        services.AddSingleton<IRolloutObserver>(sp => sp.GetRequiredService<ModelStatusTrigger>());
 
         // Handlers register with the link when built, so everything is built before the link starts.
         services.AddHostedService(sp =>

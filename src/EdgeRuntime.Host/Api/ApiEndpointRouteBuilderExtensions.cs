@@ -13,6 +13,7 @@ internal static class ApiEndpointRouteBuilderExtensions
         app.MapRepositoryEndpoints();
         app.MapMetricsEndpoints();
         app.MapEdgeEndpoints();
+        app.MapRolloutEndpoints();
         return app;
     }
 }

@@ -97,7 +97,7 @@ internal sealed class InProcessServer : IDisposable
             table.Set(rollout(name));
         }
 
-        var traffic = new RolloutTraffic(table, Options.Create(new RolloutTrafficOptions()), [], NullLogger<RolloutTraffic>.Instance);
+        var traffic = new RolloutTraffic(table, Options.Create(new RolloutOptions()), [], NullLogger<RolloutTraffic>.Instance);
         return new InProcessServer(data, repository, [], traffic);
     }
 

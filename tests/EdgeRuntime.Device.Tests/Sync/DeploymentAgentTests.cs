@@ -125,12 +125,12 @@ public sealed class DeploymentAgentTests
         await using var device = new TestDevice(_directory.DirectoryPath, _hub.Port);
         await device.InstallDemoV1Async();
         var desired = Desired(1, "2", _hub.AddArtifact(TestDevice.DemoVariant("v2")));
-        await _hub.PublishDesiredAsync("device-1", desired with { Models = [desired.Models[0] with { Rollout = new RolloutSpec { Strategy = "canary" } }] });
+        await _hub.PublishDesiredAsync("device-1", desired with { Models = [desired.Models[0] with { Rollout = new RolloutSpec { Strategy = "big_bang" } }] });
         await device.StartAsync();
 
         await Wait.UntilAsync(() => device.Agent.DesiredStatus.State == DeploymentAgent.Failed, "the deployment fails");
 
-        Assert.That(device.Agent.DesiredStatus.Reason, Does.Contain("canary"));
+        Assert.That(device.Agent.DesiredStatus.Reason, Does.Contain("big_bang"));
         Assert.That(_hub.ChunkRequests, Is.Empty);
     }
 

@@ -1,4 +1,6 @@
 using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Packages;
+using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Onnx;
 using EdgeRuntime.Device.Inference.Onnx.Proto;
@@ -45,11 +47,21 @@ internal sealed class TestDevice : IAsyncDisposable
         Uplink = new TelemetryUplink(Link, Store, Options, NullLogger.Instance);
         var syncDirectory = Path.Combine(dataDirectory, "sync");
         Downloader = new ArtifactDownloader(Link, Options, Path.Combine(syncDirectory, "downloads"), NullLogger.Instance);
-        Agent = new DeploymentAgent(Link, Downloader, Repository, Recorder, syncDirectory, agentLogger ?? NullLogger.Instance);
+        // The in-process hub of these tests serves bare ONNX artifacts, which only a device that allows unsigned models takes.
+        var trust = new PackageTrustProvider(Microsoft.Extensions.Options.Options.Create(new PackageOptions { AllowUnsigned = true }), NullLogger<PackageTrustProvider>.Instance);
+        Rollouts = new RolloutController(
+            Repository,
+            new RolloutTable(),
+            trust,
+            Microsoft.Extensions.Options.Options.Create(new RolloutOptions()),
+            Microsoft.Extensions.Options.Options.Create(runtime),
+            NullLogger<RolloutController>.Instance,
+            recorder: Recorder);
+        Agent = new DeploymentAgent(Link, Downloader, Rollouts, Recorder, syncDirectory, agentLogger ?? NullLogger.Instance);
         Reporter = new DeviceStatusReporter(Link, () => SyncServiceCollectionExtensions.Snapshot(Link.DeviceId, Repository, Recorder, Agent.AppliedRevision, "default"), Options, NullLogger.Instance);
         Agent.AfterApply = Reporter.PublishAsync;
-        Commands = new DeviceCommandHandler(Link, Uplink, Reporter, Agent, NullLogger.Instance);
-        _services.AddRange([Recorder, Link, Uplink, Agent, Reporter, Commands]);
+        Commands = new DeviceCommandHandler(Link, Uplink, Reporter, Agent, Rollouts, NullLogger.Instance);
+        _services.AddRange([Recorder, Rollouts, Link, Uplink, Agent, Reporter, Commands]);
     }
 
     public string DataDirectory { get; }
@@ -67,6 +79,8 @@ internal sealed class TestDevice : IAsyncDisposable
     public TelemetryUplink Uplink { get; }
 
     public ArtifactDownloader Downloader { get; }
+
+    public RolloutController Rollouts { get; }
 
     public DeploymentAgent Agent { get; }
 

@@ -18,11 +18,11 @@ public static class RolloutServiceCollectionExtensions
         }
 
         services.TryAddSingleton<RolloutTable>();
-        services.AddOptions<RolloutTrafficOptions>().BindConfiguration(RolloutTrafficOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RolloutTrafficOptions>, RolloutTrafficOptionsValidator>());
+        services.AddOptions<RolloutOptions>().BindConfiguration(RolloutOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RolloutOptions>, RolloutOptionsValidator>());
         services.AddSingleton(sp => new RolloutTraffic(
             sp.GetRequiredService<RolloutTable>(),
-            sp.GetRequiredService<IOptions<RolloutTrafficOptions>>(),
+            sp.GetRequiredService<IOptions<RolloutOptions>>(),
             Deferred<IRolloutTripHandler>(sp),
             sp.GetRequiredService<ILogger<RolloutTraffic>>(),
             sp.GetService<DriftDetector>(),
@@ -30,6 +30,11 @@ public static class RolloutServiceCollectionExtensions
 
         // One worker drains the mirror queue; the router it runs copies through depends on RolloutTraffic, not on it.
         services.AddHostedService<RolloutMirrorWorker>();
+
+        // The controller stages and moves rollouts; it is also the trip handler that rolls a candidate back.
+        services.TryAddSingleton<RolloutController>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutTripHandler, RolloutController>(sp => sp.GetRequiredService<RolloutController>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
         return services;
     }
 

@@ -41,7 +41,7 @@ public sealed partial class RolloutTraffic
     /// </remarks>
     public RolloutTraffic(
         RolloutTable table,
-        IOptions<RolloutTrafficOptions> options,
+        IOptions<RolloutOptions> options,
         IEnumerable<IRolloutTripHandler> tripHandlers,
         ILogger<RolloutTraffic> logger,
         DriftDetector? drift = null,

@@ -40,7 +40,7 @@ public sealed class RolloutServiceCollectionExtensionsTests
         Assert.That(router.Rollouts, Is.SameAs(services.GetRequiredService<RolloutTable>()));
         Assert.That(services.GetRequiredService<RolloutTraffic>().Table, Is.SameAs(router.Rollouts));
         Assert.That(services.GetServices<IHostedService>().OfType<RolloutMirrorWorker>().Count(), Is.EqualTo(1));
-        Assert.That(services.GetRequiredService<IOptions<RolloutTrafficOptions>>().Value.MirrorQueueCapacity, Is.EqualTo(64));
+        Assert.That(services.GetRequiredService<IOptions<RolloutOptions>>().Value.MirrorQueueCapacity, Is.EqualTo(64));
     }
 
     /// <summary>A trip handler that depends on RolloutTraffic (as the rollout controller does) resolves without a cycle and hears of trips.</summary>
@@ -76,7 +76,7 @@ public sealed class RolloutServiceCollectionExtensionsTests
     {
         using var services = Build(new() { ["EdgeRuntime:Rollout:MirrorQueueCapacity"] = "0" });
 
-        var error = Assert.Throws<OptionsValidationException>(() => _ = services.GetRequiredService<IOptions<RolloutTrafficOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => _ = services.GetRequiredService<IOptions<RolloutOptions>>().Value);
 
         Assert.That(error!.Failures, Has.Some.StartsWith("EdgeRuntime:Rollout:MirrorQueueCapacity"));
     }

@@ -24,7 +24,7 @@ internal sealed class TrafficHarness : IAsyncDisposable
         Trips = new RecordingTripHandler(Table);
         Traffic = new RolloutTraffic(
             Table,
-            Options.Create(new RolloutTrafficOptions { MirrorQueueCapacity = mirrorQueueCapacity }),
+            Options.Create(new RolloutOptions { MirrorQueueCapacity = mirrorQueueCapacity }),
             [Trips],
             NullLogger<RolloutTraffic>.Instance,
             drift,
