@@ -18,9 +18,11 @@ namespace EdgeRuntime.Hub.Deployments;
 /// </summary>
 internal sealed partial class DeploymentService(HubStore store, DesiredStateService desired, TimeProvider time, ILogger<DeploymentService> logger)
 {
-    /// <summary>How many failed devices a response and a rollback reason list.</summary>
+    /// <summary>How many failed devices a response lists.</summary>
     private const int MaxListedFailures = 20;
-    private const int MaxFailuresInReason = 5;
+
+    /// <summary>How many devices a reason or conflict message names.</summary>
+    private const int MaxDevicesNamed = 5;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -295,7 +297,7 @@ internal sealed partial class DeploymentService(HubStore store, DesiredStateServ
     private static string Percent(double percent) => percent.ToString("0.##", CultureInfo.InvariantCulture);
 
     private static string Sample(IReadOnlyList<string> deviceIds) =>
-        string.Join(", ", deviceIds.Take(MaxFailuresInReason)) + (deviceIds.Count > MaxFailuresInReason ? $" and {deviceIds.Count - MaxFailuresInReason} more" : "");
+        string.Join(", ", deviceIds.Take(MaxDevicesNamed)) + (deviceIds.Count > MaxDevicesNamed ? $" and {deviceIds.Count - MaxDevicesNamed} more" : "");
 
     private static DeploymentTransitionRow Transition(DeploymentRow deployment, long nowMs) => new()
     {
@@ -362,12 +364,12 @@ internal sealed partial class DeploymentService(HubStore store, DesiredStateServ
         var failed = members.Where(m => m.Outcome == DeploymentDeviceOutcomes.Failed).ToList();
         if (failed.Count > 0 && failed.Count > deployment.ErrorThreshold * members.Count + 1e-9)
         {
-            var devices = string.Join("; ", failed.Take(MaxFailuresInReason).Select(m => $"{m.DeviceId} (ring {m.Ring}): {m.Reason}"))
-                + (failed.Count > MaxFailuresInReason ? $"; and {failed.Count - MaxFailuresInReason} more" : "");
+            var devices = string.Join("; ", failed.Take(MaxDevicesNamed).Select(m => $"{m.DeviceId} (ring {m.Ring}): {m.Reason}"))
+                + (failed.Count > MaxDevicesNamed ? $"; and {failed.Count - MaxDevicesNamed} more" : "");
             await RollBackAsync(
                 deployment,
                 $"ring {ring} ({Percent(percents[ring])} %): {failed.Count} of {members.Count} devices reached failed the version, " +
-                $"over the error threshold {deployment.ErrorThreshold.ToString(CultureInfo.InvariantCulture)} — {devices}",
+                $"over the error threshold {deployment.ErrorThreshold.ToString(CultureInfo.InvariantCulture)}. {devices}",
                 cancellationToken);
             return;
         }
