@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EdgeRuntime.Hub.Ingest;
 
 namespace EdgeRuntime.Hub.Deployments;
@@ -11,6 +12,12 @@ internal sealed partial class DeploymentMonitor(DeploymentService deployments, H
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The least time between two evaluations: a fleet's stream of statuses (thousands a minute) would otherwise keep an
+    /// evaluation of every member running back to back; statuses that arrive meanwhile are all read by the next one.
+    /// </summary>
+    private static readonly TimeSpan MinGap = TimeSpan.FromMilliseconds(200);
+
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -22,6 +29,7 @@ internal sealed partial class DeploymentMonitor(DeploymentService deployments, H
             await deployments.RefreshMembersAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
                     await deployments.EvaluateAsync(stoppingToken);
@@ -31,7 +39,12 @@ internal sealed partial class DeploymentMonitor(DeploymentService deployments, H
                     LogEvaluationFailed(logger, ex);
                 }
 
-                await _wake.WaitAsync(Interval, stoppingToken);
+                var woken = await _wake.WaitAsync(Interval, stoppingToken);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                if (woken && elapsed < MinGap)
+                {
+                    await Task.Delay(MinGap - elapsed, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
