@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using EdgeRuntime.Contracts.Fleet;
+using EdgeRuntime.Contracts.Sync;
 
 namespace EdgeRuntime.Hub.Tests;
 
@@ -136,4 +137,88 @@ public sealed class FleetApiTests
             Assert.That(assignRetired.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         });
     }
+    /// <summary>Assignments take every rollout strategy with its numbers, and the desired state carries the whole spec.</summary>
+    [Test]
+    public async Task Assign_RolloutSpecAndStrategyShorthand_ReachDesiredState()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await hub.RegisterAsync("dev-1");
+        await hub.RegisterAsync("dev-2");
+        await hub.UploadAsync("m", 1, [1, 2, 3]);
+        var canary = new RolloutSpec
+        {
+            Strategy = RolloutStrategies.Canary,
+            SplitPercent = 10,
+            StickyHeader = "X-User-Id",
+            AutoAdvanceSeconds = 600,
+            Guardrails = new GuardrailSpec { MaxErrorRate = 0.02, MinRequests = 100 },
+        };
+        using var withSpec = await hub.Http.PostAsJsonAsync("/api/assignments", new AssignmentRequest { Model = "m", Version = "1", DeviceId = "dev-1", Rollout = canary }, FleetJsonContext.Default.AssignmentRequest);
+        using var shorthand = await hub.Http.PostAsJsonAsync("/api/assignments", new AssignmentRequest { Model = "m", Version = "1", DeviceId = "dev-2", Strategy = RolloutStrategies.BlueGreen }, FleetJsonContext.Default.AssignmentRequest);
+        var created = (await withSpec.Content.ReadFromJsonAsync(FleetJsonContext.Default.AssignmentResponse))!;
+        var desired1 = await hub.GetAsync("/api/devices/dev-1/desired", FleetJsonContext.Default.DesiredState);
+        var desired2 = await hub.GetAsync("/api/devices/dev-2/desired", FleetJsonContext.Default.DesiredState);
+        // A partial spec from a hand-written request keeps the defaults of what it leaves out.
+        using var partial = await hub.Http.PostAsync(
+            "/api/assignments",
+            new StringContent("""{"model":"m","version":"1","tag":"t","rollout":{"strategy":"shadow","guardrails":{"max_disagreement":0.2}}}""", System.Text.Encoding.UTF8, "application/json"));
+        var partialRollout = (await partial.Content.ReadFromJsonAsync(FleetJsonContext.Default.AssignmentResponse))!.Rollout;
+        Assert.Multiple(() =>
+        {
+            Assert.That(partialRollout, Is.EqualTo(new RolloutSpec { Strategy = RolloutStrategies.Shadow, Guardrails = new GuardrailSpec { MaxDisagreement = 0.2 } }));
+            Assert.That((int)withSpec.StatusCode, Is.EqualTo(201));
+            Assert.That((int)shorthand.StatusCode, Is.EqualTo(201));
+            Assert.That(created.Strategy, Is.EqualTo(RolloutStrategies.Canary));
+            Assert.That(created.Rollout, Is.EqualTo(canary));
+            Assert.That(desired1.Models.Single().Rollout, Is.EqualTo(canary));
+            Assert.That(desired2.Models.Single().Rollout, Is.EqualTo(new RolloutSpec { Strategy = RolloutStrategies.BlueGreen }));
+        });
+    }
+
+    /// <summary>Unknown strategies, numbers out of range and a shorthand that contradicts the spec are refused.</summary>
+    [TestCase("yolo", null, "strategy 'yolo' is not known")]
+    [TestCase(null, """{"strategy":"canary","split_percent":120}""", "split_percent must be between 0 and 100")]
+    [TestCase(null, """{"strategy":"shadow","shadow_sample_rate":1.5}""", "shadow_sample_rate must be between 0 and 1")]
+    [TestCase(null, """{"strategy":"blue_green","auto_advance_seconds":-5}""", "auto_advance_seconds must not be negative")]
+    [TestCase(null, """{"strategy":"canary","sticky_header":"X User"}""", "sticky_header")]
+    [TestCase(null, """{"guardrails":{"max_error_rate":2}}""", "max_error_rate must be between 0 and 1")]
+    [TestCase(null, """{"guardrails":{"min_requests":0}}""", "min_requests")]
+    [TestCase(null, """{"guardrails":{"max_latency_ratio":0}}""", "max_latency_ratio must be positive")]
+    [TestCase("canary", """{"strategy":"shadow"}""", "disagree")]
+    public async Task Assign_InvalidRollout_Returns400(string? strategy, string? rollout, string error)
+    {
+        await using var hub = await TestHub.StartAsync();
+        await hub.RegisterAsync("dev-1");
+        await hub.UploadAsync("m", 1, [1, 2, 3]);
+        var body = $$"""{"model":"m","version":"1","device_id":"dev-1"{{(strategy is null ? "" : $",\"strategy\":\"{strategy}\"")}}{{(rollout is null ? "" : $",\"rollout\":{rollout}")}}}""";
+        using var response = await hub.Http.PostAsync("/api/assignments", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var message = (await response.Content.ReadFromJsonAsync(FleetJsonContext.Default.ErrorResponse))!.Error;
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)response.StatusCode, Is.EqualTo(400), message);
+            Assert.That(message, Does.Contain(error));
+        });
+    }
+
+    /// <summary>The rollout commands need the model they act on; with it they go to the device like any command.</summary>
+    [Test]
+    public async Task SendCommand_RolloutCommandsWithoutModel_Return400()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await hub.RegisterAsync("dev-1");
+        var statuses = new List<int>();
+        foreach (var name in new[] { DeviceCommandNames.Promote, DeviceCommandNames.Advance, DeviceCommandNames.Rollback })
+        {
+            using var bare = await hub.Http.PostAsJsonAsync("/api/devices/dev-1/commands", new CommandRequest { Name = name }, FleetJsonContext.Default.CommandRequest);
+            using var withModel = await hub.Http.PostAsJsonAsync(
+                "/api/devices/dev-1/commands",
+                new CommandRequest { Name = name, Arguments = new Dictionary<string, string> { ["model"] = "ocr" } },
+                FleetJsonContext.Default.CommandRequest);
+            statuses.Add((int)bare.StatusCode);
+            statuses.Add((int)withModel.StatusCode);
+        }
+
+        Assert.That(statuses, Is.EqualTo(new[] { 400, 202, 400, 202, 400, 202 }));
+    }
 }
+

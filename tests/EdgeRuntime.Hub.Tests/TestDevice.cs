@@ -84,11 +84,12 @@ internal sealed class TestDevice : IAsyncDisposable
         return output.ToArray();
     }
 
-    public async Task<MqttClientPublishResult> PublishAsync(string topic, byte[] payload, bool gzip = false, string? responseTopic = null, byte[]? correlation = null)
+    public async Task<MqttClientPublishResult> PublishAsync(string topic, byte[] payload, bool gzip = false, string? responseTopic = null, byte[]? correlation = null, bool retain = false)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
+            .WithRetainFlag(retain)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         if (gzip)
         {

@@ -1,5 +1,5 @@
+using System.Text.Json;
 using EdgeRuntime.Contracts.Fleet;
-using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Hub.Desired;
 using EdgeRuntime.Hub.Registry;
 using EdgeRuntime.Hub.Storage;
@@ -41,6 +41,7 @@ internal static class AssignmentEndpoints
         DeviceId = row.DeviceId,
         Tag = row.Tag,
         Strategy = row.Strategy,
+        Rollout = DesiredStateService.RolloutOf(row),
         CreatedMs = row.CreatedMs,
         Devices = devices,
     };
@@ -63,10 +64,10 @@ internal static class AssignmentEndpoints
             return ApiErrors.BadRequest("give exactly one of device_id and tag");
         }
 
-        var strategy = body.Strategy ?? RolloutStrategies.Immediate;
-        if (strategy != RolloutStrategies.Immediate)
+        var (rollout, rolloutError) = RolloutValidation.Resolve(body.Strategy, body.Rollout);
+        if (rollout is null)
         {
-            return ApiErrors.BadRequest($"strategy '{strategy}' is not supported; use '{RolloutStrategies.Immediate}'");
+            return ApiErrors.BadRequest(rolloutError!);
         }
 
         if (store.GetModelVersion(body.Model, version) is not { } modelVersion)
@@ -95,7 +96,8 @@ internal static class AssignmentEndpoints
             Version = version,
             DeviceId = body.DeviceId,
             Tag = body.Tag,
-            Strategy = strategy,
+            Strategy = rollout.Strategy,
+            Rollout = JsonSerializer.Serialize(rollout, FleetJsonContext.Default.RolloutSpec),
             CreatedMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         row.Id = store.AddAssignment(row);

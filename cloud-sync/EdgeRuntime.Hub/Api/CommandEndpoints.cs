@@ -3,13 +3,21 @@ using System.Text.Json;
 using EdgeRuntime.Contracts.Fleet;
 using EdgeRuntime.Contracts.Sync;
 using EdgeRuntime.Hub.Broker;
+using EdgeRuntime.Hub.Registry;
 using EdgeRuntime.Hub.Storage;
 
 namespace EdgeRuntime.Hub.Api;
 
-/// <summary><c>/api/devices/{id}/commands</c>: send a command (stored, then published QoS 1) and read its result.</summary>
+/// <summary>
+/// <c>/api/devices/{id}/commands</c>: send a command (stored, then published QoS 1) and read its result. Names the device
+/// does not know are passed on (it answers them not ok); <c>promote</c>, <c>advance</c> and <c>rollback</c> need the
+/// argument <c>model</c>.
+/// </summary>
 internal static class CommandEndpoints
 {
+    /// <summary>The argument of <c>promote</c>, <c>advance</c> and <c>rollback</c> that names the model.</summary>
+    public const string ModelArgument = "model";
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/devices/{id}/commands", SendAsync);
@@ -45,6 +53,13 @@ internal static class CommandEndpoints
         if (string.IsNullOrWhiteSpace(body.Name))
         {
             return ApiErrors.BadRequest("name is required");
+        }
+
+        // The rollout commands act on one model's rollout on the device; without it the device could only refuse them.
+        if (body.Name is DeviceCommandNames.Promote or DeviceCommandNames.Advance or DeviceCommandNames.Rollback
+            && !ModelRegistry.IsValidName(body.Arguments?.GetValueOrDefault(ModelArgument)))
+        {
+            return ApiErrors.BadRequest($"command '{body.Name}' needs the argument '{ModelArgument}': the model whose rollout it moves");
         }
 
         if (store.GetDevice(id) is null)

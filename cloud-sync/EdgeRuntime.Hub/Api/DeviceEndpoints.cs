@@ -64,6 +64,7 @@ internal static class DeviceEndpoints
         AppliedRevision = status?.AppliedRevision ?? 0,
         DesiredRevision = desiredRevision,
         Models = status?.Models is { } models ? JsonSerializer.Deserialize(models, FleetJsonContext.Default.IReadOnlyListDeviceModelStatus) ?? [] : [],
+        Rollouts = status?.Rollouts is { } rollouts ? JsonSerializer.Deserialize(rollouts, FleetJsonContext.Default.IReadOnlyListDeviceRolloutStatus) ?? [] : [],
         Store = status?.Store is { } storeJson ? JsonSerializer.Deserialize(storeJson, FleetJsonContext.Default.DeviceStoreStatus) : null,
     };
 

@@ -14,6 +14,7 @@ internal static class FleetApi
         DeviceEndpoints.Map(api);
         ModelEndpoints.Map(api);
         AssignmentEndpoints.Map(api);
+        DeploymentEndpoints.Map(api);
         RecordEndpoints.Map(api);
         CommandEndpoints.Map(api);
         return app;

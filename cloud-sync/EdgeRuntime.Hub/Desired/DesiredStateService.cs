@@ -9,19 +9,20 @@ namespace EdgeRuntime.Hub.Desired;
 
 /// <summary>
 /// Turns assignments into each device's <see cref="DesiredState"/>: a device assignment of a model overrides tag
-/// assignments of it, and among equals the newest wins. A change raises the device's revision (persisted) and is
-/// published retained on <c>desired</c>.
+/// assignments of it, and among equals the newest wins; a running or halted fleet deployment overrides both for the
+/// devices its started rings reach. A change raises the device's revision (persisted) and is published retained on
+/// <c>desired</c>.
 /// </summary>
 internal sealed partial class DesiredStateService(HubStore store, IHubTransport transport, TimeProvider time, ILogger<DesiredStateService> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>The models a device should serve now, from the assignments (computed, not the stored document).</summary>
-    public IReadOnlyList<DesiredModel> ComputeModels(DeviceRow device)
+    /// <summary>The assignment that decides each model for the device: a device assignment beats a tag assignment, then the newest wins.</summary>
+    public static Dictionary<string, AssignmentRow> ChooseAssignments(DeviceRow device, IEnumerable<AssignmentRow> assignments)
     {
         var tags = device.TagList;
         var chosen = new Dictionary<string, AssignmentRow>(StringComparer.Ordinal);
-        foreach (var assignment in store.ListAssignments())
+        foreach (var assignment in assignments)
         {
             var forDevice = assignment.DeviceId == device.Id;
             if (!forDevice && !(assignment.Tag is { } tag && tags.Contains(tag)))
@@ -42,6 +43,35 @@ internal sealed partial class DesiredStateService(HubStore store, IHubTransport 
             }
         }
 
+        return chosen;
+    }
+
+    /// <summary>The rollout spec an assignment stored; assignments from before specs were stored have only a strategy.</summary>
+    public static RolloutSpec RolloutOf(AssignmentRow assignment) =>
+        assignment.Rollout is { } json
+            ? JsonSerializer.Deserialize(json, FleetJsonContext.Default.RolloutSpec) ?? new RolloutSpec { Strategy = assignment.Strategy }
+            : new RolloutSpec { Strategy = assignment.Strategy };
+
+    /// <summary>The rollout spec the deployment's devices get: the requested one, carrying the deployment's id.</summary>
+    public static RolloutSpec DeploymentRollout(DeploymentRow deployment) =>
+        (JsonSerializer.Deserialize(deployment.Rollout, FleetJsonContext.Default.RolloutSpec) ?? new RolloutSpec()) with { DeploymentId = deployment.Id };
+
+    /// <summary>The models a device should serve now, from the assignments and deployments (computed, not the stored document).</summary>
+    public IReadOnlyList<DesiredModel> ComputeModels(DeviceRow device)
+    {
+        var chosen = ChooseAssignments(device, store.ListAssignments());
+        foreach (var deployment in store.ActiveDeploymentsReaching(device.Id))
+        {
+            // While it runs (or is halted) a deployment acts as the strongest assignment of its model for the devices it
+            // reached; when it ends, the assignments decide again (a completed one has added its own).
+            chosen[deployment.Model] = new AssignmentRow
+            {
+                Model = deployment.Model,
+                Version = deployment.Version,
+                Rollout = JsonSerializer.Serialize(DeploymentRollout(deployment), FleetJsonContext.Default.RolloutSpec),
+            };
+        }
+
         var models = new List<DesiredModel>();
         foreach (var assignment in chosen.Values.OrderBy(a => a.Model, StringComparer.Ordinal))
         {
@@ -56,7 +86,7 @@ internal sealed partial class DesiredStateService(HubStore store, IHubTransport 
                 Name = assignment.Model,
                 Version = assignment.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Artifact = new ArtifactDescriptor { Id = artifact.Id, Sha256 = artifact.Id, Size = artifact.Size, Format = artifact.Format },
-                Rollout = new RolloutSpec { Strategy = assignment.Strategy },
+                Rollout = RolloutOf(assignment),
             });
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using EdgeRuntime.Contracts.Fleet;
 using EdgeRuntime.Hub.Api;
 using EdgeRuntime.Hub.Broker;
+using EdgeRuntime.Hub.Deployments;
 using EdgeRuntime.Hub.Desired;
 using EdgeRuntime.Hub.Ingest;
 using EdgeRuntime.Hub.Registry;
@@ -45,6 +46,7 @@ internal static class HubApplication
         builder.Services.AddDesiredState();
         builder.Services.AddIngest();
         builder.Services.AddBroker(builder.Configuration);
+        builder.Services.AddDeployments();
         builder.Services.AddRetraining();
 
         var app = builder.Build();

@@ -25,6 +25,9 @@ internal sealed partial class HubMessageHandler(
     TimeProvider time,
     ILogger<HubMessageHandler> logger)
 {
+    /// <summary>Raised with the device's id once its status is stored (on the broker's thread: handlers must only signal).</summary>
+    public event Action<string>? StatusStored;
+
     public async Task<HandleResult> HandleAsync(string deviceId, SyncChannel channel, MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
         try
@@ -100,7 +103,11 @@ internal sealed partial class HubMessageHandler(
             AppliedRevision = status.AppliedRevision,
             Models = JsonSerializer.Serialize(status.Models, FleetJsonContext.Default.IReadOnlyListDeviceModelStatus),
             Store = status.Store is null ? null : JsonSerializer.Serialize(status.Store, FleetJsonContext.Default.DeviceStoreStatus),
+
+            // The will (offline) carries no rollouts; keep the last reported ones, which fleet deployments count.
+            Rollouts = status.State == SyncProtocol.Offline ? null : JsonSerializer.Serialize(status.Rollouts, FleetJsonContext.Default.IReadOnlyListDeviceRolloutStatus),
         });
+        StatusStored?.Invoke(deviceId);
         return HandleResult.Accepted;
     }
 

@@ -23,6 +23,10 @@ internal sealed class AssignmentRow
     [Column("strategy")]
     public string Strategy { get; set; } = "";
 
+    /// <summary>The whole rollout spec as JSON; null for assignments made before specs were stored (strategy only).</summary>
+    [Column("rollout")]
+    public string? Rollout { get; set; }
+
     [Column("created_ms")]
     public long CreatedMs { get; set; }
 }

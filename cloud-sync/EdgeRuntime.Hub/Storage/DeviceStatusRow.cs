@@ -29,6 +29,10 @@ internal sealed class DeviceStatusRow
     [Column("models")]
     public string? Models { get; set; }
 
+    /// <summary>The rollouts part of the last online status (JSON); an offline status leaves it as it was.</summary>
+    [Column("rollouts")]
+    public string? Rollouts { get; set; }
+
     [Column("store")]
     public string? Store { get; set; }
 }

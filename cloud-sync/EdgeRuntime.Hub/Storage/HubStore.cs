@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using EdgeRuntime.Contracts.Fleet;
 using EdgeRuntime.Contracts.Telemetry;
 using SQLite;
 
@@ -38,7 +39,30 @@ internal sealed class HubStore : IDisposable
         CREATE INDEX IF NOT EXISTS alerts_due ON alerts(state, next_attempt_ms);
         CREATE TABLE IF NOT EXISTS commands(id TEXT PRIMARY KEY, device_id TEXT NOT NULL, name TEXT NOT NULL, arguments TEXT,
             issued_ms INTEGER NOT NULL, result TEXT, completed_ms INTEGER);
+        CREATE TABLE IF NOT EXISTS deployments(id TEXT PRIMARY KEY, model TEXT NOT NULL, version INTEGER NOT NULL, tag TEXT, device_ids TEXT,
+            rollout TEXT NOT NULL, rings TEXT NOT NULL, success_threshold REAL NOT NULL, error_threshold REAL NOT NULL,
+            ring_bake_seconds INTEGER NOT NULL, state TEXT NOT NULL, current_ring INTEGER NOT NULL, ring_started_ms INTEGER NOT NULL,
+            reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, assignment_ids TEXT);
+        CREATE INDEX IF NOT EXISTS deployments_state ON deployments(state, model);
+        CREATE TABLE IF NOT EXISTS deployment_devices(deployment_id TEXT NOT NULL, device_id TEXT NOT NULL, ring INTEGER NOT NULL,
+            position INTEGER NOT NULL, outcome TEXT NOT NULL, reason TEXT, updated_ms INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(deployment_id, device_id));
+        CREATE INDEX IF NOT EXISTS deployment_devices_device ON deployment_devices(device_id);
+        CREATE TABLE IF NOT EXISTS deployment_transitions(id INTEGER PRIMARY KEY AUTOINCREMENT, deployment_id TEXT NOT NULL,
+            at_ms INTEGER NOT NULL, state TEXT NOT NULL, ring INTEGER NOT NULL, reason TEXT);
+        CREATE INDEX IF NOT EXISTS deployment_transitions_deployment ON deployment_transitions(deployment_id, id);
         """;
+
+    /// <summary>Columns added to tables after they first shipped: added to an older <c>hub.db</c> when it opens.</summary>
+    private static readonly (string Table, string Column, string Type)[] AddedColumns =
+    [
+        ("artifacts", "format", "TEXT NOT NULL DEFAULT 'onnx'"),
+        ("model_versions", "upload_sha256", "TEXT"),
+        ("assignments", "rollout", "TEXT"),
+        ("device_status", "rollouts", "TEXT"),
+    ];
+
+    private const string ActiveStates = $"('{DeploymentStates.Running}', '{DeploymentStates.Halted}')";
 
     private static readonly byte[] StateProperty = "state"u8.ToArray();
     private static readonly byte[] DriftAlertState = "alert"u8.ToArray();
@@ -74,8 +98,13 @@ internal sealed class HubStore : IDisposable
             }
 
             // Columns added since the first schema; a store from before them gets them here, its rows keeping the defaults.
-            AddColumnIfMissing("artifacts", "format", "TEXT NOT NULL DEFAULT 'onnx'");
-            AddColumnIfMissing("model_versions", "upload_sha256", "TEXT");
+            foreach (var (table, column, type) in AddedColumns)
+            {
+                if (_write.ExecuteScalar<long>("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", table, column) == 0)
+                {
+                    _write.Execute($"ALTER TABLE {table} ADD COLUMN {column} {type}");
+                }
+            }
 
             _read = Open(Path);
             _insertRecord = new SqliteStatement(_write, "INSERT OR IGNORE INTO records(device_id, seq, kind, ts_ms, type, model, version, payload, received_ms) VALUES (?,?,?,?,?,?,?,?,?)");
@@ -90,14 +119,6 @@ internal sealed class HubStore : IDisposable
     }
 
     public string Path { get; }
-
-    private void AddColumnIfMissing(string table, string column, string definition)
-    {
-        if (_write.ExecuteScalar<int>("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?", table, column) == 0)
-        {
-            _write.Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
-        }
-    }
 
     // ---- devices ----
 
@@ -118,7 +139,7 @@ internal sealed class HubStore : IDisposable
     public bool UpdateCredentials(string id, string passwordSha256, string mosquittoHash) => Write(() =>
         _write.Execute("UPDATE devices SET password_sha256 = ?, mosquitto_hash = ? WHERE id = ?", passwordSha256, mosquittoHash, id) == 1);
 
-    /// <summary>Removes the device, its status, desired state and device assignments; its records stay.</summary>
+    /// <summary>Removes the device, its status, desired state, device assignments and deployment memberships; its records stay.</summary>
     public bool DeleteDevice(string id) => Write(() =>
     {
         _write.BeginTransaction();
@@ -128,6 +149,7 @@ internal sealed class HubStore : IDisposable
             _write.Execute("DELETE FROM device_status WHERE device_id = ?", id);
             _write.Execute("DELETE FROM desired WHERE device_id = ?", id);
             _write.Execute("DELETE FROM assignments WHERE device_id = ?", id);
+            _write.Execute("DELETE FROM deployment_devices WHERE device_id = ?", id);
             _write.Commit();
             return deleted;
         }
@@ -145,14 +167,15 @@ internal sealed class HubStore : IDisposable
 
     public void UpsertStatus(DeviceStatusRow status) => Write(() => _write.Execute(
         """
-        INSERT INTO device_status(device_id, state, status_ms, last_seen_ms, runtime_version, profile, applied_revision, models, store)
-        VALUES (?,?,?,?,?,?,?,?,?)
+        INSERT INTO device_status(device_id, state, status_ms, last_seen_ms, runtime_version, profile, applied_revision, models, store, rollouts)
+        VALUES (?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT(device_id) DO UPDATE SET state = excluded.state, status_ms = excluded.status_ms,
             last_seen_ms = max(coalesce(last_seen_ms, 0), excluded.last_seen_ms), runtime_version = excluded.runtime_version,
-            profile = excluded.profile, applied_revision = excluded.applied_revision, models = excluded.models, store = excluded.store
+            profile = excluded.profile, applied_revision = excluded.applied_revision, models = excluded.models, store = excluded.store,
+            rollouts = coalesce(excluded.rollouts, rollouts)
         """,
         status.DeviceId, status.State, status.StatusMs, status.LastSeenMs, status.RuntimeVersion, status.Profile,
-        status.AppliedRevision, status.Models, status.Store));
+        status.AppliedRevision, status.Models, status.Store, status.Rollouts));
 
     public void TouchDevice(string deviceId, long nowMs) => Write(() => _touchDevice.Bind(1, deviceId).Bind(2, nowMs).Execute());
 
@@ -184,9 +207,8 @@ internal sealed class HubStore : IDisposable
 
     public long AddAssignment(AssignmentRow row) => Write(() =>
     {
-        _write.Execute("INSERT INTO assignments(model, version, device_id, tag, strategy, created_ms) VALUES (?,?,?,?,?,?)",
-            row.Model, row.Version, row.DeviceId, row.Tag, row.Strategy, row.CreatedMs);
-        return SQLite3.LastInsertRowid(_write.Handle);
+        InsertAssignment(row);
+        return row.Id;
     });
 
     public AssignmentRow? GetAssignment(long id) => Read(() => _read.Query<AssignmentRow>("SELECT * FROM assignments WHERE id = ?", id).FirstOrDefault());
@@ -195,8 +217,10 @@ internal sealed class HubStore : IDisposable
 
     public bool DeleteAssignment(long id) => Write(() => _write.Execute("DELETE FROM assignments WHERE id = ?", id) == 1);
 
+    /// <summary>True while an assignment or a running or halted deployment names the version.</summary>
     public bool IsVersionAssigned(string model, long version) => Read(() =>
-        _read.ExecuteScalar<long>("SELECT count(*) FROM assignments WHERE model = ? AND version = ?", model, version) > 0);
+        _read.ExecuteScalar<long>("SELECT count(*) FROM assignments WHERE model = ? AND version = ?", model, version) > 0
+        || _read.ExecuteScalar<long>($"SELECT count(*) FROM deployments WHERE model = ? AND version = ? AND state IN {ActiveStates}", model, version) > 0);
 
     public DesiredRow? GetDesired(string deviceId) => Read(() => _read.Query<DesiredRow>("SELECT * FROM desired WHERE device_id = ?", deviceId).FirstOrDefault());
 
@@ -205,6 +229,162 @@ internal sealed class HubStore : IDisposable
     public void SaveDesired(DesiredRow row) => Write(() => _write.Execute(
         "INSERT INTO desired(device_id, revision, models, document) VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET revision = excluded.revision, models = excluded.models, document = excluded.document",
         row.DeviceId, row.Revision, row.Models, row.Document));
+
+    // ---- deployments ----
+
+    /// <summary>Adds a deployment with its members and first transition, all or nothing; false when the id is taken.</summary>
+    public bool TryAddDeployment(DeploymentRow row, IReadOnlyList<DeploymentMemberRow> members, DeploymentTransitionRow transition) => Write(() =>
+    {
+        _write.BeginTransaction();
+        try
+        {
+            var added = _write.Execute(
+                """
+                INSERT OR IGNORE INTO deployments(id, model, version, tag, device_ids, rollout, rings, success_threshold, error_threshold,
+                    ring_bake_seconds, state, current_ring, ring_started_ms, reason, created_ms, updated_ms, assignment_ids)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """,
+                row.Id, row.Model, row.Version, row.Tag, row.DeviceIds, row.Rollout, row.Rings, row.SuccessThreshold, row.ErrorThreshold,
+                row.RingBakeSeconds, row.State, row.CurrentRing, row.RingStartedMs, row.Reason, row.CreatedMs, row.UpdatedMs, row.AssignmentIds) == 1;
+            if (!added)
+            {
+                _write.Rollback();
+                return false;
+            }
+
+            using (var insert = new SqliteStatement(_write, "INSERT INTO deployment_devices(deployment_id, device_id, ring, position, outcome, reason, updated_ms) VALUES (?,?,?,?,?,?,?)"))
+            {
+                foreach (var member in members)
+                {
+                    insert.Bind(1, member.DeploymentId).Bind(2, member.DeviceId).Bind(3, member.Ring).Bind(4, member.Position)
+                        .Bind(5, member.Outcome).Bind(6, member.Reason).Bind(7, member.UpdatedMs).Execute();
+                }
+            }
+
+            InsertTransition(transition);
+            _write.Commit();
+            return true;
+        }
+        catch
+        {
+            _write.Rollback();
+            throw;
+        }
+    });
+
+    public DeploymentRow? GetDeployment(string id) => Read(() => _read.Query<DeploymentRow>("SELECT * FROM deployments WHERE id = ?", id).FirstOrDefault());
+
+    /// <summary>Deployments, newest first, optionally of one model and/or in one state.</summary>
+    public List<DeploymentRow> ListDeployments(string? model = null, string? state = null) => Read(() => _read.Query<DeploymentRow>(
+        "SELECT * FROM deployments WHERE (?1 IS NULL OR model = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY created_ms DESC, id",
+        model!, state!));
+
+    /// <summary>Running and halted deployments, oldest first, optionally of one model.</summary>
+    public List<DeploymentRow> ListActiveDeployments(string? model = null) => Read(() => _read.Query<DeploymentRow>(
+        $"SELECT * FROM deployments WHERE state IN {ActiveStates} AND (?1 IS NULL OR model = ?1) ORDER BY created_ms, id", model!));
+
+    /// <summary>The running and halted deployments whose started rings include the device, oldest first.</summary>
+    public List<DeploymentRow> ActiveDeploymentsReaching(string deviceId) => Read(() => _read.Query<DeploymentRow>(
+        $"""
+        SELECT d.* FROM deployments d JOIN deployment_devices m ON m.deployment_id = d.id
+        WHERE m.device_id = ? AND d.state IN {ActiveStates} AND m.ring <= d.current_ring ORDER BY d.created_ms, d.id
+        """,
+        deviceId));
+
+    /// <summary>Saves the deployment's state, ring and reason, and records the transition.</summary>
+    public void UpdateDeployment(DeploymentRow row, DeploymentTransitionRow transition) => Write(() =>
+    {
+        _write.BeginTransaction();
+        try
+        {
+            UpdateDeploymentRow(row);
+            InsertTransition(transition);
+            _write.Commit();
+        }
+        catch
+        {
+            _write.Rollback();
+            throw;
+        }
+    });
+
+    /// <summary>
+    /// Ends the deployment (its row as given) and adds <paramref name="assignments"/>, in one transaction, so the devices
+    /// never see the deployment gone before the assignments that keep its version are there. Sets the rows' ids.
+    /// </summary>
+    public void FinishDeployment(DeploymentRow row, DeploymentTransitionRow transition, IReadOnlyList<AssignmentRow> assignments) => Write(() =>
+    {
+        _write.BeginTransaction();
+        try
+        {
+            foreach (var assignment in assignments)
+            {
+                InsertAssignment(assignment);
+            }
+
+            row.AssignmentIds = assignments.Count == 0 ? null : string.Join(',', assignments.Select(a => a.Id));
+            UpdateDeploymentRow(row);
+            InsertTransition(transition);
+            _write.Commit();
+        }
+        catch
+        {
+            _write.Rollback();
+            throw;
+        }
+    });
+
+    /// <summary>The deployment's members by position, those of rings up to <paramref name="maxRing"/>, each with its device's last rollouts.</summary>
+    public List<DeploymentMemberRow> ListMembers(string deploymentId, int maxRing = int.MaxValue) => Read(() => _read.Query<DeploymentMemberRow>(
+        """
+        SELECT m.*, s.rollouts AS rollouts FROM deployment_devices m LEFT JOIN device_status s ON s.device_id = m.device_id
+        WHERE m.deployment_id = ? AND m.ring <= ? ORDER BY m.position
+        """,
+        deploymentId, maxRing));
+
+    /// <summary>The registered devices of the deployment's rings <paramref name="fromRing"/> to <paramref name="toRing"/>.</summary>
+    public List<DeviceRow> ListMemberDevices(string deploymentId, int fromRing, int toRing) => Read(() => _read.Query<DeviceRow>(
+        """
+        SELECT d.* FROM devices d JOIN deployment_devices m ON m.device_id = d.id
+        WHERE m.deployment_id = ? AND m.ring BETWEEN ? AND ? ORDER BY m.position
+        """,
+        deploymentId, fromRing, toRing));
+
+    /// <summary>Every registered device that is a member of any deployment.</summary>
+    public List<DeviceRow> ListAllMemberDevices() => Read(() => _read.Query<DeviceRow>(
+        "SELECT * FROM devices WHERE id IN (SELECT device_id FROM deployment_devices) ORDER BY id"));
+
+    /// <summary>Stores new outcomes of members (device id, outcome and reason), in one transaction.</summary>
+    public void UpdateMemberOutcomes(string deploymentId, IReadOnlyList<DeploymentMemberRow> members, long nowMs) => Write(() =>
+    {
+        _write.BeginTransaction();
+        try
+        {
+            using var update = new SqliteStatement(_write, "UPDATE deployment_devices SET outcome = ?, reason = ?, updated_ms = ? WHERE deployment_id = ? AND device_id = ?");
+            foreach (var member in members)
+            {
+                update.Bind(1, member.Outcome).Bind(2, member.Reason).Bind(3, nowMs).Bind(4, deploymentId).Bind(5, member.DeviceId).Execute();
+            }
+
+            _write.Commit();
+        }
+        catch
+        {
+            _write.Rollback();
+            throw;
+        }
+    });
+
+    public List<RingOutcomeCount> RingOutcomeCounts(string deploymentId) => Read(() => _read.Query<RingOutcomeCount>(
+        "SELECT ring, outcome, count(*) AS count FROM deployment_devices WHERE deployment_id = ? GROUP BY ring, outcome", deploymentId));
+
+    /// <summary>The first <paramref name="limit"/> members whose outcome is failed, by ring and position.</summary>
+    public List<DeploymentMemberRow> ListFailedMembers(string deploymentId, int limit) => Read(() => _read.Query<DeploymentMemberRow>(
+        "SELECT * FROM deployment_devices WHERE deployment_id = ? AND outcome = ? ORDER BY position LIMIT ?",
+        deploymentId, DeploymentDeviceOutcomes.Failed, limit));
+
+    public List<DeploymentTransitionRow> ListTransitions(string deploymentId) => Read(() => _read.Query<DeploymentTransitionRow>(
+        "SELECT * FROM deployment_transitions WHERE deployment_id = ? ORDER BY id", deploymentId));
 
     // ---- records ----
 
@@ -397,6 +577,21 @@ internal sealed class HubStore : IDisposable
             }
         }
     }
+
+    private void InsertAssignment(AssignmentRow row)
+    {
+        _write.Execute("INSERT INTO assignments(model, version, device_id, tag, strategy, rollout, created_ms) VALUES (?,?,?,?,?,?,?)",
+            row.Model, row.Version, row.DeviceId, row.Tag, row.Strategy, row.Rollout, row.CreatedMs);
+        row.Id = SQLite3.LastInsertRowid(_write.Handle);
+    }
+
+    private void UpdateDeploymentRow(DeploymentRow row) => _write.Execute(
+        "UPDATE deployments SET state = ?, current_ring = ?, ring_started_ms = ?, reason = ?, updated_ms = ?, assignment_ids = ? WHERE id = ?",
+        row.State, row.CurrentRing, row.RingStartedMs, row.Reason, row.UpdatedMs, row.AssignmentIds, row.Id);
+
+    private void InsertTransition(DeploymentTransitionRow transition) => _write.Execute(
+        "INSERT INTO deployment_transitions(deployment_id, at_ms, state, ring, reason) VALUES (?,?,?,?,?)",
+        transition.DeploymentId, transition.AtMs, transition.State, transition.Ring, transition.Reason);
 
     private static SQLiteConnection Open(string path)
     {

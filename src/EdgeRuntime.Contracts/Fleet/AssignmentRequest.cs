@@ -1,3 +1,5 @@
+using EdgeRuntime.Contracts.Sync;
+
 namespace EdgeRuntime.Contracts.Fleet;
 
 /// <summary><c>POST /api/assignments</c>: serve <see cref="Model"/> <see cref="Version"/> on one device or on every device with a tag.</summary>
@@ -12,6 +14,9 @@ public sealed record AssignmentRequest
 
     public string? Tag { get; init; }
 
-    /// <summary>Rollout strategy; <c>immediate</c> (the default) is the only one so far.</summary>
+    /// <summary>Short for <c>rollout.strategy</c> (one of <see cref="RolloutStrategies"/>); kept for older clients.</summary>
     public string? Strategy { get; init; }
+
+    /// <summary>How devices move to the version and the guardrails that roll it back; default <c>immediate</c>.</summary>
+    public RolloutSpec? Rollout { get; init; }
 }

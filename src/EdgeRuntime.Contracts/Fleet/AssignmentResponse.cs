@@ -1,3 +1,5 @@
+using EdgeRuntime.Contracts.Sync;
+
 namespace EdgeRuntime.Contracts.Fleet;
 
 /// <summary>An assignment and, when it was just created or deleted, the devices whose desired state changed.</summary>
@@ -14,6 +16,8 @@ public sealed record AssignmentResponse
     public string? Tag { get; init; }
 
     public required string Strategy { get; init; }
+
+    public RolloutSpec? Rollout { get; init; }
 
     public long CreatedMs { get; init; }
 

@@ -29,5 +29,8 @@ public sealed record DeviceSummary
 
     public IReadOnlyList<DeviceModelStatus> Models { get; init; } = [];
 
+    /// <summary>The rollout of each model the device's rollout controller manages, as last reported (kept while it is offline).</summary>
+    public IReadOnlyList<DeviceRolloutStatus> Rollouts { get; init; } = [];
+
     public DeviceStoreStatus? Store { get; init; }
 }

@@ -40,4 +40,10 @@ namespace EdgeRuntime.Contracts.Fleet;
 [JsonSerializable(typeof(IReadOnlyList<DesiredModel>))]
 [JsonSerializable(typeof(DeviceCommandResult))]
 [JsonSerializable(typeof(SigningKeyResponse))]
+[JsonSerializable(typeof(IReadOnlyList<DeviceRolloutStatus>))]
+[JsonSerializable(typeof(RolloutSpec))]
+[JsonSerializable(typeof(DeploymentRequest))]
+[JsonSerializable(typeof(DeploymentResponse))]
+[JsonSerializable(typeof(IReadOnlyList<DeploymentResponse>))]
+[JsonSerializable(typeof(IReadOnlyList<DeploymentDevice>))]
 public sealed partial class FleetJsonContext : JsonSerializerContext;

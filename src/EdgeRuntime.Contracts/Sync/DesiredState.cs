@@ -56,30 +56,35 @@ public static class ArtifactFormats
 }
 
 /// <summary>How a device moves to a desired version, and what makes it give up and roll back.</summary>
+/// <remarks>
+/// Settable rather than init-only, here and in <see cref="GuardrailSpec"/>: source-generated JSON would overwrite the
+/// defaults of init-only properties absent from a message (a fleet manager's <c>{"strategy":"canary"}</c> would arrive
+/// with no guardrails, <c>{"guardrails":{"max_error_rate":0.1}}</c> with every other limit 0).
+/// </remarks>
 public sealed record RolloutSpec
 {
     /// <summary>One of <see cref="RolloutStrategies"/>.</summary>
-    public string Strategy { get; init; } = RolloutStrategies.Immediate;
+    public string Strategy { get; set; } = RolloutStrategies.Immediate;
 
     /// <summary>Percent of requests the candidate answers in a canary and in blue-green's split phase (0–100).</summary>
-    public double? SplitPercent { get; init; }
+    public double? SplitPercent { get; set; }
 
     /// <summary>Canary: a request header whose value pins a caller to one side of the split (e.g. <c>X-User-Id</c>).</summary>
-    public string? StickyHeader { get; init; }
+    public string? StickyHeader { get; set; }
 
     /// <summary>Shadow and blue-green's mirror phase: the fraction of live requests copied to the candidate (0–1).</summary>
-    public double? ShadowSampleRate { get; init; }
+    public double? ShadowSampleRate { get; set; }
 
     /// <summary>
     /// Seconds a phase must stay within its guardrails before it advances on its own (blue-green mirror → split → full,
     /// canary and shadow → promoted); null waits for a promote or advance command.
     /// </summary>
-    public int? AutoAdvanceSeconds { get; init; }
+    public int? AutoAdvanceSeconds { get; set; }
 
-    public GuardrailSpec Guardrails { get; init; } = new();
+    public GuardrailSpec Guardrails { get; set; } = new();
 
     /// <summary>The hub's fleet deployment this belongs to, echoed in events and status; null for a plain assignment.</summary>
-    public string? DeploymentId { get; init; }
+    public string? DeploymentId { get; set; }
 }
 
 /// <summary>
@@ -89,25 +94,25 @@ public sealed record RolloutSpec
 public sealed record GuardrailSpec
 {
     /// <summary>Largest share of the candidate's requests that may fail (0–1).</summary>
-    public double MaxErrorRate { get; init; } = 0.05;
+    public double MaxErrorRate { get; set; } = 0.05;
 
-    public int MinRequests { get; init; } = 20;
+    public int MinRequests { get; set; } = 20;
 
     /// <summary>Largest candidate p95 latency as a multiple of the stable version's p95 over the same period.</summary>
-    public double MaxLatencyRatio { get; init; } = 2.0;
+    public double MaxLatencyRatio { get; set; } = 2.0;
 
-    public int MinLatencySamples { get; init; } = 50;
+    public int MinLatencySamples { get; set; } = 50;
 
     /// <summary>Largest share of mirrored requests whose candidate answer disagrees with the stable one (0–1).</summary>
-    public double MaxDisagreement { get; init; } = 0.1;
+    public double MaxDisagreement { get; set; } = 0.1;
 
-    public int MinShadowSamples { get; init; } = 20;
+    public int MinShadowSamples { get; set; } = 20;
 
     /// <summary>Two outputs agree when every element is within this absolute difference (or the top-1 class matches, for classifiers).</summary>
-    public double AgreementTolerance { get; init; } = 1e-3;
+    public double AgreementTolerance { get; set; } = 1e-3;
 
     /// <summary>Roll back when the candidate's drift state reaches <c>alert</c>.</summary>
-    public bool RollbackOnDrift { get; init; } = true;
+    public bool RollbackOnDrift { get; set; } = true;
 }
 
 /// <summary>Rollout strategy names.</summary>
