@@ -17,7 +17,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddEdgeRuntimeHosting(args);
 builder.Services.AddInference();
 builder.Services.AddDeployment();
-builder.Services.AddPackages(builder.Configuration);
+builder.Services.AddPackages();
 builder.Services.AddServing();
 builder.Services.AddTelemetry(builder.Configuration);
 builder.Services.AddSync(builder.Configuration);

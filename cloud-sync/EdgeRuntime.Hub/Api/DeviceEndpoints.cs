@@ -80,7 +80,7 @@ internal static class DeviceEndpoints
     private static string? InvalidTags(IReadOnlyList<string>? tags) =>
         tags?.FirstOrDefault(t => !DeviceRegistry.IsValidTag(t)) is { } bad ? $"tag '{bad}' is not valid: 1-64 letters, digits, '-', '_' or '.'" : null;
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, DeviceRegistry registry, IOptions<HubOptions> options)
+    private static async Task<IResult> RegisterAsync(HttpRequest request, DeviceRegistry registry, IOptions<HubOptions> options, DesiredStateService desired)
     {
         var (body, error) = await FleetApi.ReadBodyAsync(request, FleetJsonContext.Default.RegisterDeviceRequest);
         if (body is null)
@@ -108,6 +108,8 @@ internal static class DeviceEndpoints
             return ApiErrors.Conflict($"device '{body.Id}' is already registered");
         }
 
+        // Tag assignments made before the device existed apply to it from the start.
+        await desired.RefreshAsync([registered.Device]);
         return Results.Json(Credentials(registered.Device, registered.Password), FleetJsonContext.Default.DeviceCredentialsResponse, statusCode: StatusCodes.Status201Created);
     }
 

@@ -227,8 +227,8 @@ public sealed partial class DeploymentAgent : BackgroundService
             Revision = revision,
             Retry = retry,
         };
-        var state = _rollouts.StateOf(model.Name);
-        if (state is not null && (state.Stable == model.Version || state.Candidate == model.Version || state.Packages.ContainsKey(model.Version)))
+        var state = _rollouts.CurrentOf(model.Name);
+        if (state.Stable == model.Version || state.Candidate == model.Version || state.Packages.ContainsKey(model.Version))
         {
             // Stable, rolling out, or kept for rollback: the controller knows without a download (or says why not).
             var known = await _rollouts.StartAsync(request, cancellationToken).ConfigureAwait(false);

@@ -120,6 +120,9 @@ internal sealed class Fleet : IAsyncDisposable
             ["EdgeRuntime__Sync__ChunkTimeoutSeconds"] = "10",
             // No periodic status within a test: what the hub learns comes from connects and model changes.
             ["EdgeRuntime__Sync__StatusIntervalSeconds"] = "3600",
+
+            // Devices trust what the hub signs: it wraps and signs every version it distributes.
+            ["EdgeRuntime__Packages__TrustedKeys__0"] = Path.Combine(HubDataDirectory, "signing-key.pub.pem"),
             ["EdgeRuntime__InstallDemoModel"] = "false",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

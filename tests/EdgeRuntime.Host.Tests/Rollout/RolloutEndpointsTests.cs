@@ -5,6 +5,7 @@ using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Contracts.Packages;
 using EdgeRuntime.Device.Inference.Onnx;
 using EdgeRuntime.Host.Tests.Infrastructure;
+using DataType = EdgeRuntime.Device.Inference.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace EdgeRuntime.Host.Tests.Rollout;
 
@@ -18,7 +19,7 @@ namespace EdgeRuntime.Host.Tests.Rollout;
 public sealed class RolloutEndpointsTests
 {
     private const string AdminToken = "rollout-admin-token";
-    private static readonly string[] Models = ["refused", "smoke", "broken", "bluegreen", "instant", "pruned", "admin"];
+    private static readonly string[] Models = ["refused", "smoke", "broken", "bluegreen", "instant", "pruned", "admin", "tripped"];
     private string _data = null!;
     private TestPackages _packages = null!;
     private EdgeRuntimeProcess _host = null!;
@@ -192,6 +193,46 @@ public sealed class RolloutEndpointsTests
         Assert.That(Directory.EnumerateDirectories(Path.Combine(_data, "models", model)).Select(Path.GetFileName), Is.EquivalentTo(new[] { "3", "4" }));
     }
 
+    /// <summary>
+    /// A canary whose model fails in ONNX Runtime on live requests trips its error-rate guardrail after its minimum of 10
+    /// candidate requests: it is rolled back, the event says why, and every later request gets version 1.
+    /// </summary>
+    [Test]
+    public async Task CanaryThatFailsTripsItsGuardrailAndIsRolledBack()
+    {
+        const string model = "tripped";
+        var package = await _packages.BuildAsync(model, 2, FailsAtRunTime(), null, "--no-smoke-test");
+        var (status, body) = await PostPackageAsync(model, 2, package, "strategy=canary&split_percent=50&min_requests=10&max_error_rate=0.2");
+        Assert.That(status, Is.EqualTo(200), body?.ToJsonString());
+
+        var failures = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var (code, _) = await Oip.PostJsonAsync(_client, $"/v2/models/{model}/infer", Oip.Fp32Request("input", [1, 4], [1, 2, 3, 4]));
+            failures += code == 200 ? 0 : 1;
+        }
+
+        var rollout = await RolloutOfAsync(model);
+        Assert.Multiple(() =>
+        {
+            Assert.That(rollout["stable"]!.GetValue<string>(), Is.EqualTo("1"));
+            Assert.That(rollout["candidate"], Is.Null);
+            Assert.That(rollout["last_outcome"]!.GetValue<string>(), Is.EqualTo("rolled_back"));
+            Assert.That(rollout["last_reason"]!.GetValue<string>(), Does.Contain("error rate"));
+            Assert.That(failures, Is.InRange(1, 10), "callers saw the candidate fail only until its 10th request tripped the guardrail");
+        });
+        await AssertServesAsync(model, "1");
+
+        var (_, records) = await Oip.GetJsonAsync(_client, "/v2/edge/telemetry/records?limit=1000");
+        var rolledBack = records!["records"]!.AsArray().Single(r => r!["type"]!.GetValue<string>() == "rollout_rolled_back" && r["model"]!.GetValue<string>() == model)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(rolledBack["payload"]!["guardrail"]!.GetValue<string>(), Is.EqualTo("error_rate"));
+            Assert.That(rolledBack["payload"]!["samples"]!.GetValue<long>(), Is.EqualTo(10));
+            Assert.That(rolledBack["payload"]!["trigger"]!.GetValue<string>(), Is.EqualTo("auto"));
+        });
+    }
+
     /// <summary>Changing calls need the admin token; reading does not.</summary>
     [Test]
     public async Task RolloutCallsNeedTheAdminToken()
@@ -203,6 +244,18 @@ public sealed class RolloutEndpointsTests
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
+
+    /// <summary>The demo model's inputs and outputs, but a Reshape of the 4 readings into rows of 7 fails in ONNX Runtime on every run.</summary>
+    private static byte[] FailsAtRunTime() =>
+        new OnnxModelBuilder("fails")
+            .AddInput("input", DataType.Float, "batch", 4)
+            .AddInitializer("rows_of_seven", [2], [-1L, 7L])
+            .AddInitializer("weights", [7, 3], new float[21])
+            .AddNode("Reshape", ["input", "rows_of_seven"], ["rows"])
+            .AddNode("MatMul", ["rows", "weights"], ["logits"])
+            .AddNode("Softmax", ["logits"], ["probabilities"], OnnxAttribute.Int("axis", 1))
+            .AddOutput("probabilities", DataType.Float, "batch", 3)
+            .Build();
 
     /// <summary>A package written directly with the format library and signed by the trusted key (for contents the CLI would never produce).</summary>
     private string WritePackage(string model, int version, byte[] modelBytes, SmokeTest? smoke)

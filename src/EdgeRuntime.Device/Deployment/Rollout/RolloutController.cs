@@ -110,6 +110,9 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     /// <summary>A model's rollout state as saved; null when no rollout manages it.</summary>
     public RolloutState? StateOf(string model) => IsValidName(model) ? Load(model) : null;
 
+    /// <summary>A model's rollout state as saved, or, for a model no rollout has managed yet, what it would start from (what serves now is stable).</summary>
+    public RolloutState CurrentOf(string model) => StateOf(model) ?? Initial(model);
+
     /// <summary>The rollouts as the device reports them: state plus what the traffic showed so far.</summary>
     public IReadOnlyList<DeviceRolloutStatus> Describe() => [.. States().Select(Describe)];
 

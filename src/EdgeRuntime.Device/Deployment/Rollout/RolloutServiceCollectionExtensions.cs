@@ -1,3 +1,4 @@
+using EdgeRuntime.Device.Deployment.Packages;
 using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,8 @@ public static class RolloutServiceCollectionExtensions
         // One worker drains the mirror queue; the router it runs copies through depends on RolloutTraffic, not on it.
         services.AddHostedService<RolloutMirrorWorker>();
 
-        // The controller stages and moves rollouts; it is also the trip handler that rolls a candidate back.
+        // The controller stages and moves rollouts (verifying packages against the trusted keys); it is also the trip handler that rolls a candidate back.
+        services.AddPackages();
         services.TryAddSingleton<RolloutController>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutTripHandler, RolloutController>(sp => sp.GetRequiredService<RolloutController>()));
         services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
