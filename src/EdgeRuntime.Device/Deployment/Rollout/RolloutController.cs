@@ -172,7 +172,15 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             {
                 if (operation.Model is null)
                 {
-                    await TickAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await TickAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        LogOperationFailed("*", ex.Message);
+                    }
+
                     continue;
                 }
 
@@ -186,11 +194,12 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
                     operation.Done!.TrySetCanceled(stoppingToken);
                     throw;
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // A full disk or a permission problem: the state on disk is what it was before the failed write.
+                    // A full disk, a permission problem or a fault of ours: the state on disk is what the last completed
+                    // write made it, and the host keeps serving; a candidate stuck in staging is given up.
                     LogOperationFailed(operation.Model, ex.Message);
-                    operation.Done!.TrySetResult(RolloutResult.Failure(Load(operation.Model) ?? Initial(operation.Model), "io", ex.Message));
+                    operation.Done!.TrySetResult(await AbandonAsync(operation.Model, ex).ConfigureAwait(false));
                 }
             }
         }
@@ -214,6 +223,26 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var done = new TaskCompletionSource<RolloutResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _operations.Writer.WriteAsync(new Operation(model, run, done), cancellationToken).ConfigureAwait(false);
         return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RolloutResult> AbandonAsync(string model, Exception exception)
+    {
+        var state = Load(model) ?? Initial(model);
+        if (state.Candidate is null || state.Phase != RolloutPhases.Staging)
+        {
+            return RolloutResult.Failure(state, "internal", exception.Message);
+        }
+
+        try
+        {
+            return await FailAsync(state, "internal", exception.Message).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Still failing (e.g. the disk is full): a restart resumes staging from rollout.json.
+            LogOperationFailed(model, ex.Message);
+            return RolloutResult.Failure(state, "internal", exception.Message);
+        }
     }
 
     /// <summary>Resumes what a restart interrupted: staging goes on, a candidate taking traffic takes it again.</summary>
@@ -247,8 +276,9 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
                     await RollbackLockedAsync(state, "auto", $"candidate {state.Candidate} did not load after the restart", trip: null, rolloutId: null).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // One model's broken rollout must not keep the others from resuming; it is retried at the next start.
                 LogOperationFailed(state.Model, ex.Message);
             }
         }
