@@ -252,21 +252,8 @@ public sealed partial class RolloutController
     {
         var candidate = state.Candidate!;
         var keep = state.Kept.Contains(candidate);
-        var next = Save(state with
+        var next = Save(state.Ended(RolloutOutcomes.Failed, $"{step}: {reason}", Now()) with
         {
-            Candidate = null,
-            Phase = RolloutPhases.Stable,
-            Spec = null,
-            RolloutId = null,
-            Source = null,
-            Package = null,
-            Format = null,
-            Revision = null,
-            PhaseSinceMs = Now(),
-            LastVersion = candidate,
-            LastOutcome = RolloutOutcomes.Failed,
-            LastReason = $"{step}: {reason}",
-            LastPackage = state.Package,
             Packages = Without(state.Packages, keep ? null : candidate),
         });
         await RefreshAsync(state.Model).ConfigureAwait(false);

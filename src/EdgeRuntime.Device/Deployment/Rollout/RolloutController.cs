@@ -339,22 +339,10 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var candidate = state.Candidate!;
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
-        var next = Save(state with
+        var next = Save(state.Ended(RolloutOutcomes.Promoted, reason, Now()) with
         {
             Stable = candidate,
-            Candidate = null,
-            Phase = RolloutPhases.Stable,
-            Spec = null,
-            RolloutId = null,
-            Source = null,
-            Package = null,
-            Revision = null,
-            PhaseSinceMs = Now(),
             Kept = [candidate, .. state.Kept.Where(v => v != candidate)],
-            LastVersion = candidate,
-            LastOutcome = RolloutOutcomes.Promoted,
-            LastReason = reason,
-            LastPackage = state.Package,
         });
         await PauseAsync(RolloutSteps.Activated, next.Model, candidate).ConfigureAwait(false);
         await RefreshAsync(next.Model).ConfigureAwait(false);
@@ -381,20 +369,8 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var candidate = state.Candidate;
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
-        var next = Save(state with
+        var next = Save(state.Ended(RolloutOutcomes.RolledBack, reason, Now()) with
         {
-            Candidate = null,
-            Phase = RolloutPhases.Stable,
-            Spec = null,
-            RolloutId = null,
-            Source = null,
-            Package = null,
-            Revision = null,
-            PhaseSinceMs = Now(),
-            LastVersion = candidate,
-            LastOutcome = RolloutOutcomes.RolledBack,
-            LastReason = reason,
-            LastPackage = state.Package,
             Packages = Without(state.Packages, state.Kept.Contains(candidate) ? null : candidate),
         });
         await RefreshAsync(next.Model).ConfigureAwait(false);

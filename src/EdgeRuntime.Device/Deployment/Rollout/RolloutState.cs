@@ -61,6 +61,24 @@ public sealed record RolloutState
 
     public long UpdatedMs { get; init; }
 
+    /// <summary>The candidate's rollout over, <paramref name="outcome"/> (<see cref="RolloutOutcomes"/>) recorded as the last one: no candidate, phase stable.</summary>
+    public RolloutState Ended(string outcome, string reason, long nowMs) => this with
+    {
+        Candidate = null,
+        Phase = RolloutPhases.Stable,
+        Spec = null,
+        RolloutId = null,
+        Source = null,
+        Package = null,
+        Format = null,
+        Revision = null,
+        PhaseSinceMs = nowMs,
+        LastVersion = Candidate,
+        LastOutcome = outcome,
+        LastReason = reason,
+        LastPackage = Package,
+    };
+
     /// <summary>The versions the repository loads for this model.</summary>
     public IEnumerable<string> Serving()
     {
