@@ -1,0 +1,121 @@
+using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Deployment.Packages;
+using EdgeRuntime.Device.Deployment.Rollout;
+using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Inference.Onnx;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeRuntime.Device.Tests.Deployment.Rollout;
+
+/// <summary>
+/// The rollout controller in process, on a real repository and real ORT sessions (bare ONNX files, unsigned models
+/// allowed): the disk budget for kept versions, and a kept version rolled back to without a package.
+/// </summary>
+[TestFixture]
+public sealed class RolloutControllerTests
+{
+    private string _data = null!;
+
+    [SetUp]
+    public void CreateData() => _data = Path.Combine(Path.GetTempPath(), "edge-rollout-controller", Guid.NewGuid().ToString("N"));
+
+    [TearDown]
+    public void DeleteData() => Directory.Delete(_data, recursive: true);
+
+    /// <summary>With room for about one and a half versions, only the stable version stays after each promotion.</summary>
+    [Test]
+    public async Task StartAsync_OverTheDiskBudget_KeepsOnlyWhatFits()
+    {
+        var model = SyntheticModels.FloatMlp().Bytes;
+        await using var controller = await StartAsync(new RolloutOptions { KeepVersions = 3, MaxModelBytes = model.Length * 3 / 2 });
+
+        foreach (var version in new[] { "2", "3" })
+        {
+            var result = await controller.Controller.StartAsync(new RolloutRequest { Model = "m", Version = version, ModelFilePath = controller.WriteSource(model) });
+            Assert.That(result.Ok, Is.True, result.Reason);
+        }
+
+        var state = controller.Controller.StateOf("m")!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(state.Stable, Is.EqualTo("3"));
+            Assert.That(state.Kept, Is.EqualTo(new[] { "3" }));
+            Assert.That(Directory.EnumerateDirectories(Path.Combine(controller.Repository.Root, "m")).Select(Path.GetFileName), Is.EqualTo(new[] { "3" }));
+        });
+    }
+
+    /// <summary>Rolling back with no candidate stages the previous kept version again and makes it stable.</summary>
+    [Test]
+    public async Task RollbackAsync_WithoutACandidate_GoesBackToThePreviousKeptVersion()
+    {
+        await using var controller = await StartAsync(new RolloutOptions());
+        var result = await controller.Controller.StartAsync(new RolloutRequest { Model = "m", Version = "2", ModelFilePath = controller.WriteSource(SyntheticModels.FloatMlp().Bytes) });
+        Assert.That(result.Ok, Is.True, result.Reason);
+
+        var rolledBack = await controller.Controller.RollbackAsync("m", "test", "version 2 answers oddly");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rolledBack.Ok, Is.True, rolledBack.Reason);
+            Assert.That(rolledBack.State.Stable, Is.EqualTo("1"));
+            Assert.That(rolledBack.State.LastVersion, Is.EqualTo("2"));
+            Assert.That(rolledBack.State.LastOutcome, Is.EqualTo(RolloutOutcomes.RolledBack));
+            Assert.That(controller.ServingVersion("m"), Is.EqualTo("1"));
+        });
+    }
+
+    private async Task<Harness> StartAsync(RolloutOptions options)
+    {
+        var runtime = new EdgeRuntimeOptions { DataDirectory = _data, RepositoryPollSeconds = 0, InstallDemoModel = false };
+        var repository = new ModelRepository(
+            Options.Create(runtime),
+            new ModelSessionFactory(new DeviceProfile(), null, NullLogger<ModelSessionFactory>.Instance),
+            NullLogger<ModelRepository>.Instance);
+        var directory = Path.Combine(repository.Root, "m", "1");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllBytesAsync(Path.Combine(directory, "model.onnx"), SyntheticModels.Demo().Bytes);
+        await repository.ScanAsync();
+        var controller = new RolloutController(
+            repository,
+            new RolloutTable(),
+            new PackageTrustProvider(Options.Create(new PackageOptions { AllowUnsigned = true }), NullLogger<PackageTrustProvider>.Instance),
+            Options.Create(options),
+            Options.Create(runtime),
+            NullLogger<RolloutController>.Instance);
+        await controller.StartAsync(CancellationToken.None);
+        await controller.Recovered;
+        return new Harness(controller, repository, _data);
+    }
+
+    private sealed record Harness(RolloutController Controller, ModelRepository Repository, string Data) : IAsyncDisposable
+    {
+        public string WriteSource(byte[] bytes)
+        {
+            var path = Path.Combine(Data, $"source-{Guid.NewGuid():N}.onnx");
+            File.WriteAllBytes(path, bytes);
+            return path;
+        }
+
+        public string ServingVersion(string model)
+        {
+            var session = Repository.Acquire(model, null);
+            try
+            {
+                return session.Version;
+            }
+            finally
+            {
+                session.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Controller.StopAsync(CancellationToken.None);
+            Controller.Dispose();
+            Repository.Dispose();
+        }
+    }
+}
