@@ -189,12 +189,20 @@ public sealed partial class ModelRepository : IDisposable
     /// one when null). The caller must <see cref="ModelSession.Release"/> it.
     /// </summary>
     /// <exception cref="InferenceException">NotFound for an unknown model or version, Unavailable when it is not ready.</exception>
-    public ModelSession Acquire(string name, string? version)
+    public ModelSession Acquire(string name, string? version) => Acquire(name, version, allowStaging: false);
+
+    /// <summary>
+    /// Leases a candidate that is still staging (for its smoke test); <see cref="Acquire(string, string?)"/> refuses it,
+    /// because a version serves nothing before its smoke test has passed.
+    /// </summary>
+    internal ModelSession AcquireForStaging(string name, string version) => Acquire(name, version, allowStaging: true);
+
+    private ModelSession Acquire(string name, string? version, bool allowStaging)
     {
         while (true)
         {
-            var versions = _models.TryGetValue(name, out var slot) ? slot.Versions : [];
-            var status = SelectVersion(name, version, versions, slot?.Rollout);
+            var snapshot = _models.TryGetValue(name, out var slot) ? slot.Current : ModelSnapshot.Empty;
+            var status = SelectVersion(name, version, snapshot, allowStaging);
             if (status.Session!.TryAcquire())
             {
                 return status.Session;
@@ -205,29 +213,40 @@ public sealed partial class ModelRepository : IDisposable
         }
     }
 
-    /// <summary>The rollout state the model was last reconciled with; null when no rollout manages it.</summary>
-    public RolloutState? RolloutOf(string name) => _models.TryGetValue(name, out var slot) ? slot.Rollout : null;
-
-    private static ModelVersionStatus SelectVersion(string name, string? version, IReadOnlyList<ModelVersionStatus> versions, RolloutState? rollout)
+    /// <summary>The version to serve; allocation-free on the success paths, because every request comes through here.</summary>
+    private static ModelVersionStatus SelectVersion(string name, string? version, ModelSnapshot snapshot, bool allowStaging)
     {
-        if (versions.Count == 0)
+        var versions = snapshot.Versions;
+        if (versions.Length == 0)
         {
             throw InferenceException.NotFound($"unknown model '{name}'");
         }
 
-        if (version is null && rollout is not null)
-        {
-            // The stable version answers; a candidate only once it is past staging and the stable one cannot.
-            var stable = versions.FirstOrDefault(v => v.State == ModelState.Ready && Format(v.Version) == rollout.Stable);
-            var candidate = rollout.Phase == RolloutPhases.Staging ? null : versions.FirstOrDefault(v => v.State == ModelState.Ready && Format(v.Version) == rollout.Candidate);
-            return stable ?? candidate
-                ?? throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' has no ready version to serve: stable version {rollout.Stable ?? "none"}; {string.Join("; ", versions.Select(v => $"version {v.Version}: {v.Reason}"))}");
-        }
-
         if (version is null)
         {
-            return versions.FirstOrDefault(v => v.State == ModelState.Ready)
-                ?? throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' has no ready version: {string.Join("; ", versions.Select(v => $"version {v.Version}: {v.Reason}"))}");
+            ModelVersionStatus? fallback = null;
+            foreach (var status in versions)
+            {
+                if (status.State != ModelState.Ready)
+                {
+                    continue;
+                }
+
+                if (snapshot.Rollout is null || status.Version == snapshot.Stable)
+                {
+                    return status;
+                }
+
+                // A candidate answers only once it is past staging and the stable version cannot.
+                if (status.Version == snapshot.Candidate && !snapshot.CandidateStaging)
+                {
+                    fallback = status;
+                }
+            }
+
+            return fallback ?? throw new InferenceException(InferenceErrorKind.Unavailable, snapshot.Rollout is { } rollout
+                ? $"model '{name}' has no ready version to serve: stable version {rollout.Stable ?? "none"}; {Reasons(versions)}"
+                : $"model '{name}' has no ready version: {Reasons(versions)}");
         }
 
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
@@ -235,11 +254,26 @@ public sealed partial class ModelRepository : IDisposable
             throw InferenceException.NotFound($"model '{name}' has no version '{version}' (versions are whole numbers)");
         }
 
-        var status = versions.FirstOrDefault(v => v.Version == number)
-            ?? throw InferenceException.NotFound($"model '{name}' has no version {version}; it has {string.Join(", ", versions.Select(v => v.Version).Order())}");
-        return status.State == ModelState.Ready
-            ? status
-            : throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' version {version} is not ready: {status.Reason}");
+        foreach (var status in versions)
+        {
+            if (status.Version != number)
+            {
+                continue;
+            }
+
+            if (status.State != ModelState.Ready)
+            {
+                throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' version {version} is not ready: {status.Reason}");
+            }
+
+            return !allowStaging && snapshot.CandidateStaging && number == snapshot.Candidate
+                ? throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{name}' version {version} is being staged and serves nothing until its smoke test passes")
+                : status;
+        }
+
+        throw InferenceException.NotFound($"model '{name}' has no version {version}; it has {string.Join(", ", versions.Select(v => v.Version).Order())}");
+
+        static string Reasons(ModelVersionStatus[] versions) => string.Join("; ", versions.Select(v => $"version {v.Version}: {v.Reason}"));
     }
 
     private async Task ReconcileAsync(string name, ModelSlot slot, bool force, ModelConfig? configOverride, CancellationToken cancellationToken)
@@ -341,8 +375,7 @@ public sealed partial class ModelRepository : IDisposable
             }
         }
 
-        slot.Versions = [.. next];
-        slot.Rollout = rollout;
+        slot.Publish(next, rollout);
         Retire(old, slot.Versions);
     }
 
@@ -501,26 +534,39 @@ public sealed partial class ModelRepository : IDisposable
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Model {Model} removed from the repository; its versions are unloaded")]
     private partial void LogRemoved(string model);
 
+    /// <summary>What a model serves, replaced whole so that a reader sees versions and rollout from the same reconcile.</summary>
+    private sealed record ModelSnapshot(ModelVersionStatus[] Versions, RolloutState? Rollout)
+    {
+        public static ModelSnapshot Empty { get; } = new([], null);
+
+        /// <summary>The rollout's stable version; -1 without one.</summary>
+        public long Stable { get; } = VersionOf(Rollout?.Stable);
+
+        /// <summary>The rollout's candidate; -1 without one.</summary>
+        public long Candidate { get; } = VersionOf(Rollout?.Candidate);
+
+        public bool CandidateStaging { get; } = Rollout is { Candidate: not null, Phase: RolloutPhases.Staging };
+
+        private static long VersionOf(string? text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
+    }
+
     private sealed class ModelSlot
     {
         // Replaced whole, never mutated: readers take a consistent snapshot without locking.
-        private volatile ModelVersionStatus[] _versions = [];
+        private volatile ModelSnapshot _current = ModelSnapshot.Empty;
         private volatile bool _unloadedByRequest;
-        private volatile RolloutState? _rollout;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public RolloutState? Rollout
-        {
-            get => _rollout;
-            set => _rollout = value;
-        }
+        public ModelSnapshot Current => _current;
 
         public IReadOnlyList<ModelVersionStatus> Versions
         {
-            get => _versions;
-            set => _versions = [.. value];
+            get => _current.Versions;
+            set => _current = new ModelSnapshot([.. value], _current.Rollout);
         }
+
+        public void Publish(IReadOnlyList<ModelVersionStatus> versions, RolloutState? rollout) => _current = new ModelSnapshot([.. versions], rollout);
 
         public bool UnloadedByRequest
         {

@@ -255,15 +255,12 @@ public sealed partial class DeploymentAgent : BackgroundService
                 resumedFrom => Record(DeploymentEventTypes.DownloadStarted, descriptor with { ResumedFrom = resumedFrom, Offset = resumedFrom }),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (ArtifactDownloadException ex)
+        catch (Exception ex) when (ex is ArtifactDownloadException or IOException)
         {
-            Record(DeploymentEventTypes.DownloadFailed, descriptor with { Reason = ex.Message });
-            return ex.Message;
-        }
-        catch (IOException ex)
-        {
-            Record(DeploymentEventTypes.DownloadFailed, descriptor with { Reason = ex.Message });
-            return $"artifact {model.Artifact.Id}: {ex.Message}";
+            var reason = ex is ArtifactDownloadException ? ex.Message : $"artifact {model.Artifact.Id}: {ex.Message}";
+            Record(DeploymentEventTypes.DownloadFailed, descriptor with { Reason = reason });
+            await _rollouts.RecordRefusalAsync(request, "download", reason, cancellationToken).ConfigureAwait(false);
+            return reason;
         }
 
         Record(DeploymentEventTypes.DownloadCompleted, descriptor with { Offset = model.Artifact.Size });

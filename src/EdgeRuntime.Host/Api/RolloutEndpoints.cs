@@ -79,7 +79,8 @@ internal static class RolloutEndpoints
                 PackagePath = length > 0 ? upload : null,
                 Retry = retry,
             };
-            var result = await Controller(context).StartAsync(request, context.RequestAborted).ConfigureAwait(false);
+            // Not cancelled with the request: the upload file must outlive the operation that reads it.
+            var result = await Controller(context).StartAsync(request, CancellationToken.None).ConfigureAwait(false);
             await WriteResultAsync(context, result).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

@@ -15,32 +15,45 @@ public sealed partial class RolloutController
     {
         var state = Load(request.Model) ?? Initial(request.Model);
         var version = request.Version;
+
+        // A refusal of the hub's ask is recorded, so the device's status shows the hub's fleet rollout that it failed.
+        RolloutResult Refuse(string step, string reason) => RolloutResult.Failure(
+            request.Source == RolloutSources.Hub ? Refused(state, request, step, reason) : state, step, reason);
+
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || Text(number) != version)
         {
-            return RolloutResult.Failure(state, "request", $"version '{version}' is not a positive integer");
+            return Refuse("request", $"version '{version}' is not a positive integer");
         }
 
         if (SpecProblem(request.Spec) is { } problem)
         {
-            return RolloutResult.Failure(state, "request", problem);
+            return Refuse("request", problem);
         }
 
         if (request.ModelFilePath is not null && !_trust.Trust.AllowUnsigned)
         {
-            return RolloutResult.Failure(state, "verify", "a bare ONNX model carries no signature and unsigned models are refused (EdgeRuntime:Packages:AllowUnsigned is false)");
+            return Refuse("verify", "a bare ONNX model carries no signature and unsigned models are refused (EdgeRuntime:Packages:AllowUnsigned is false)");
         }
 
         var source = request.PackagePath ?? request.ModelFilePath;
         var sha = request.PackageSha256 ?? (source is null ? null : await DurableFile.Sha256Async(source, _stopping).ConfigureAwait(false));
+        request = request with { PackageSha256 = sha };
         var installedFrom = state.Packages.GetValueOrDefault(version);
         if (sha is not null && installedFrom is not null && installedFrom != sha)
         {
-            return RolloutResult.Failure(state, "request", $"version {version} of '{request.Model}' is already installed from another package ({installedFrom}); give a changed model a new version");
+            return Refuse("request", $"version {version} of '{request.Model}' is already installed from another package ({installedFrom}); give a changed model a new version");
         }
 
         if (state.Stable == version && state.Candidate is null)
         {
             return new RolloutResult(true, state, Reason: $"version {version} is already stable");
+        }
+
+        if (state.Stable == version)
+        {
+            // Asked for the stable version while a candidate runs (e.g. a fleet rollback): the candidate goes, nothing is staged.
+            var back = await RollbackLockedAsync(state, request.Source, $"version {version}, the stable one, is wanted again", trip: null, rolloutId: null).ConfigureAwait(false);
+            return back with { Reason = $"version {version} is stable; candidate {state.Candidate} rolled back" };
         }
 
         if (state.Candidate == version && (sha is null || state.Package == sha || installedFrom == sha))
@@ -49,7 +62,8 @@ public sealed partial class RolloutController
         }
 
         if (!request.Retry && sha is not null && state.LastVersion == version && state.LastPackage == sha
-            && state.LastOutcome is RolloutOutcomes.Failed or RolloutOutcomes.RolledBack)
+            && state.LastOutcome is RolloutOutcomes.Failed or RolloutOutcomes.RolledBack
+            && request.Spec.DeploymentId == state.LastDeploymentId)
         {
             return RolloutResult.Failure(state, "request", $"version {version} from this package was {state.LastOutcome!.Replace('_', ' ')} before ({state.LastReason}); ask again with retry to try it anyway");
         }
@@ -57,13 +71,16 @@ public sealed partial class RolloutController
         var installed = Directory.Exists(VersionDirectory(request.Model, version));
         if (installed && sha is not null && installedFrom is null)
         {
-            return RolloutResult.Failure(state, "request", $"version {version} of '{request.Model}' is already on disk and was not installed from this package; give it a new version");
+            return Refuse("request", $"version {version} of '{request.Model}' is already on disk and was not installed from this package; give it a new version");
         }
 
         if (!installed && source is null)
         {
-            return RolloutResult.Failure(state, "request", $"version {version} of '{request.Model}' is not installed and no package was given");
+            return Refuse("request", $"version {version} of '{request.Model}' is not installed and no package was given");
         }
+
+        // Going back to a version this device kept (a fleet rollback, a desired older version) needs no canary: it served here before.
+        var spec = installed && state.Kept.Contains(version) ? request.Spec with { Strategy = RolloutStrategies.Immediate } : request.Spec;
 
         if (state.Candidate is not null)
         {
@@ -81,7 +98,7 @@ public sealed partial class RolloutController
         {
             Candidate = version,
             Phase = RolloutPhases.Staging,
-            Spec = request.Spec,
+            Spec = spec,
             RolloutId = Guid.NewGuid().ToString("N"),
             Source = request.Source,
             Package = installed ? null : sha,
@@ -226,7 +243,7 @@ public sealed partial class RolloutController
         ModelSession session;
         try
         {
-            session = _repository.Acquire(model, version);
+            session = _repository.AcquireForStaging(model, version);
         }
         catch (InferenceException ex)
         {

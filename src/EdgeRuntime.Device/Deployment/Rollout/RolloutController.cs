@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -34,6 +35,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     private readonly string _uploadDirectory;
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, long> _lastShadowReport = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GuardrailTrip> _trips = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
 
@@ -127,7 +129,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             Strategy = state.Spec?.Strategy,
             Phase = state.Phase,
             SplitPercent = state.Phase is RolloutPhases.Split or RolloutPhases.Canary ? SplitOf(state.Spec) : null,
-            DeploymentId = state.Spec?.DeploymentId,
+            DeploymentId = state.Spec?.DeploymentId ?? state.LastDeploymentId,
             LastVersion = state.LastVersion,
             LastOutcome = state.LastOutcome,
             LastReason = state.LastReason,
@@ -146,6 +148,8 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     /// <summary>A guardrail tripped: the candidate stops taking traffic at once; the rollback is saved on the worker.</summary>
     public void OnTrip(ActiveRollout rollout, GuardrailTrip trip)
     {
+        // Remembered before anything else, so a promote or advance queued ahead of the rollback rolls back instead.
+        _trips.TryAdd(rollout.Id, trip);
         if (!_table.Remove(rollout.Model, rollout.Id))
         {
             return;
@@ -322,6 +326,11 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             return RolloutResult.Failure(state, "advance", state.Candidate is null ? $"model '{state.Model}' has no candidate" : $"candidate {state.Candidate} is still staging");
         }
 
+        if (TripOf(state) is { } trip)
+        {
+            return await RollbackLockedAsync(state, "auto", trip.Reason, trip, state.RolloutId).ConfigureAwait(false);
+        }
+
         if (state.Phase == RolloutPhases.Mirror)
         {
             var next = Save(state with { Phase = RolloutPhases.Split, PhaseSinceMs = Now() });
@@ -336,6 +345,11 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
     private async Task<RolloutResult> PromoteLockedAsync(RolloutState state, string trigger, string reason)
     {
+        if (TripOf(state) is { } trip)
+        {
+            return await RollbackLockedAsync(state, "auto", trip.Reason, trip, state.RolloutId).ConfigureAwait(false);
+        }
+
         var candidate = state.Candidate!;
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
@@ -369,6 +383,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var candidate = state.Candidate;
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
+        _trips.TryRemove(state.RolloutId ?? "", out _);
         var next = Save(state.Ended(RolloutOutcomes.RolledBack, reason, Now()) with
         {
             Packages = Without(state.Packages, state.Kept.Contains(candidate) ? null : candidate),
@@ -418,6 +433,8 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             LastVersion = demoted,
             LastOutcome = RolloutOutcomes.RolledBack,
             LastReason = reason,
+            LastPackage = state.Packages.GetValueOrDefault(demoted),
+            LastDeploymentId = null,
         });
         Record(DeploymentEventTypes.RolledBack, new DeploymentEvent { Revision = 0, Model = state.Model, Version = demoted, Stable = previous, Trigger = trigger, Reason = reason });
         LogRolledBack(state.Model, demoted, previous, reason);
@@ -489,11 +506,46 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         };
     }
 
+    /// <summary>The guardrail trip of the state's rollout, when one tripped and its rollback has not run yet.</summary>
+    private GuardrailTrip? TripOf(RolloutState state) =>
+        state.RolloutId is { } id && _trips.TryGetValue(id, out var trip) ? trip : null;
+
+    /// <summary>
+    /// Records that the hub's ask for a version was refused before staging could begin (a failed download, a conflicting
+    /// install), so the device's status tells the hub's fleet rollout, which counts it as failed.
+    /// </summary>
+    public Task<RolloutResult> RecordRefusalAsync(RolloutRequest request, string step, string reason, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(request.Model, state => Task.FromResult(RolloutResult.Failure(Refused(state, request, step, reason), step, reason)), cancellationToken);
+
+    private RolloutState Refused(RolloutState state, RolloutRequest request, string step, string reason)
+    {
+        Record(DeploymentEventTypes.StagingFailed, new DeploymentEvent
+        {
+            Revision = request.Revision ?? 0,
+            Model = request.Model,
+            Version = request.Version,
+            ArtifactId = request.PackageSha256,
+            Strategy = request.Spec.Strategy,
+            DeploymentId = request.Spec.DeploymentId,
+            Stable = state.Stable,
+            Step = step,
+            Reason = reason,
+        });
+        return Save(state with
+        {
+            LastVersion = request.Version,
+            LastOutcome = RolloutOutcomes.Failed,
+            LastReason = $"{step}: {reason}",
+            LastPackage = request.PackageSha256,
+            LastDeploymentId = request.Spec.DeploymentId,
+        });
+    }
+
     private double SplitOf(RolloutSpec? spec) => spec?.SplitPercent ?? _options.DefaultSplitPercent;
 
     private RolloutState Initial(string model)
     {
-        // A model the controller has not managed yet: what serves now becomes stable, what is on disk is kept.
+        // A model the controller has not managed yet: what serves now becomes stable, it and older versions on disk are kept.
         var versions = _repository.Find(model) ?? [];
         var stable = versions.FirstOrDefault(v => v.State == ModelState.Ready)?.Version;
         var directory = Path.Combine(_repository.Root, model);
@@ -501,7 +553,8 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             ? Directory.EnumerateDirectories(directory).Select(Path.GetFileName).OfType<string>()
                 .Select(v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).Where(n => n >= 0)
             : [];
-        var kept = onDisk.OrderByDescending(v => v == stable).ThenByDescending(v => v).Select(Text).ToList();
+        // Versions newer than the serving one are not kept for rollback: they never served (they failed to load).
+        var kept = onDisk.Where(v => stable is null || v <= stable).OrderDescending().Select(Text).ToList();
         return new RolloutState { Model = model, Stable = stable is { } s ? Text(s) : null, Kept = kept, UpdatedMs = Now() };
     }
 

@@ -56,6 +56,9 @@ public sealed record RolloutState
     /// <summary>The package of <see cref="LastVersion"/>, so the same failed package is not tried again for the same ask.</summary>
     public string? LastPackage { get; init; }
 
+    /// <summary>The hub's fleet deployment the last finished rollout belonged to; a new deployment may try a failed package again.</summary>
+    public string? LastDeploymentId { get; init; }
+
     /// <summary>Package SHA-256 of each installed version, so a desired artifact is recognised as already installed.</summary>
     public IReadOnlyDictionary<string, string> Packages { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -76,7 +79,8 @@ public sealed record RolloutState
         LastVersion = Candidate,
         LastOutcome = outcome,
         LastReason = reason,
-        LastPackage = Package,
+        LastPackage = Package ?? (Candidate is null ? null : Packages.GetValueOrDefault(Candidate)),
+        LastDeploymentId = Spec?.DeploymentId,
     };
 
     /// <summary>The versions the repository loads for this model.</summary>
