@@ -175,6 +175,9 @@ public sealed partial class RolloutController
             _ => RolloutPhases.Shadow,
         };
         var next = Save(state with { Phase = phase, PhaseSinceMs = Now() });
+
+        // The repository learns the candidate is past staging before any request is routed to it.
+        await RefreshAsync(model).ConfigureAwait(false);
         _table.Set(Active(next));
         await PauseAsync(RolloutSteps.Activated, model, version).ConfigureAwait(false);
         Record(DeploymentEventTypes.PhaseChanged, Event(next, version) with { Stable = next.Stable, Phase = phase, Trigger = "auto" });
