@@ -38,6 +38,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     private readonly ConcurrentDictionary<string, GuardrailTrip> _trips = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
+    private int _tickQueued;
 
     public RolloutController(
         ModelRepository repository,
@@ -171,11 +172,23 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
             await RecoverAsync(stoppingToken).ConfigureAwait(false);
             _recovered.TrySetResult();
-            using var ticker = new Timer(_ => _operations.Writer.TryWrite(Operation.Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            // At most one tick waits in the queue: a long staging does not pile them up.
+            using var ticker = new Timer(
+                _ =>
+                {
+                    if (Interlocked.Exchange(ref _tickQueued, 1) == 0)
+                    {
+                        _operations.Writer.TryWrite(Operation.Tick);
+                    }
+                },
+                null,
+                TimeSpan.FromSeconds(1),
+                TimeSpan.FromSeconds(1));
             await foreach (var operation in _operations.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 if (operation.Model is null)
                 {
+                    Volatile.Write(ref _tickQueued, 0);
                     try
                     {
                         await TickAsync().ConfigureAwait(false);
