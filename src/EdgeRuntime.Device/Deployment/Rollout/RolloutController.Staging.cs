@@ -139,6 +139,7 @@ public sealed partial class RolloutController
             }
 
             Directory.Move(staging, target);
+            DurableFile.SyncDirectory(Path.GetDirectoryName(target)!);
             LogStep(model, version, RolloutSteps.Installed);
             await PauseAsync(RolloutSteps.Installed, model, version).ConfigureAwait(false);
         }
