@@ -19,5 +19,4 @@ namespace EdgeRuntime.Contracts.Sync;
 [JsonSerializable(typeof(SyncStatusResponse))]
 [JsonSerializable(typeof(RolloutsResponse))]
 [JsonSerializable(typeof(RolloutResponse))]
-[JsonSerializable(typeof(RolloutSpec))]
 public sealed partial class SyncJsonContext : JsonSerializerContext;

@@ -511,7 +511,8 @@ public sealed partial class ModelRepository : IDisposable
         }
     }
 
-    private static bool IsValidName(string name) =>
+    /// <summary>A name that is one plain, visible directory entry (no separators, not hidden, not <c>.</c> or <c>..</c>).</summary>
+    internal static bool IsValidName(string name) =>
         name.Length is > 0 and <= 200 && name != "." && name != ".." && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', '\0']) < 0;
 
     private static string Format(long version) => version.ToString(CultureInfo.InvariantCulture);

@@ -207,7 +207,7 @@ public sealed partial class DeploymentAgent : BackgroundService
             return $"version '{model.Version}' is not a positive integer";
         }
 
-        if (!IsValidModelName(model.Name))
+        if (!ModelRepository.IsValidName(model.Name))
         {
             return $"'{model.Name}' is not a valid model name";
         }
@@ -283,8 +283,6 @@ public sealed partial class DeploymentAgent : BackgroundService
     private void Record(string type, DeploymentEvent payload) =>
         _recorder.Record(TelemetryKind.Event, type, payload.Model, payload.Version, JsonSerializer.Serialize(payload, SyncJsonContext.Default.DeploymentEvent));
 
-    private static bool IsValidModelName(string name) =>
-        name.Length is > 0 and <= 200 && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', '\0']) < 0;
 
     [LoggerMessage(EventId = 1630, Level = LogLevel.Information, Message = "Applying desired state revision {Revision} ({Models} model version(s))")]
     private partial void LogApplying(long revision, int models);

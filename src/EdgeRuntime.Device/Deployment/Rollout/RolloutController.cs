@@ -111,7 +111,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     }
 
     /// <summary>A model's rollout state as saved; null when no rollout manages it.</summary>
-    public RolloutState? StateOf(string model) => IsValidName(model) ? Load(model) : null;
+    public RolloutState? StateOf(string model) => ModelRepository.IsValidName(model) ? Load(model) : null;
 
     /// <summary>A model's rollout state as saved, or, for a model no rollout has managed yet, what it would start from (what serves now is stable).</summary>
     public RolloutState CurrentOf(string model) => StateOf(model) ?? Initial(model);
@@ -232,7 +232,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
     private async Task<RolloutResult> EnqueueAsync(string model, Func<RolloutState, Task<RolloutResult>> run, CancellationToken cancellationToken)
     {
-        if (!IsValidName(model))
+        if (!ModelRepository.IsValidName(model))
         {
             return RolloutResult.Failure(new RolloutState { Model = model }, "request", $"'{model}' is not a valid model name");
         }
@@ -682,8 +682,6 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
     private static string Text(long version) => version.ToString(CultureInfo.InvariantCulture);
 
-    private static bool IsValidName(string name) =>
-        name.Length is > 0 and <= 200 && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', '\0']) < 0;
 
     /// <summary>Work for the single worker: a model's operation, or (model null) the once-a-second tick.</summary>
     private sealed record Operation(string? Model, Func<RolloutState, Task<RolloutResult>>? Run, TaskCompletionSource<RolloutResult>? Done)
