@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeRuntime.Contracts.Batch;
 using EdgeRuntime.Contracts.Inference;
 using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Contracts.Packages;
@@ -40,4 +41,7 @@ namespace EdgeRuntime.Contracts;
 [JsonSerializable(typeof(TelemetryRecordsResponse))]
 [JsonSerializable(typeof(AlertsResponse))]
 [JsonSerializable(typeof(DriftResponse))]
+[JsonSerializable(typeof(BatchJobRequest))]
+[JsonSerializable(typeof(BatchJobStatus))]
+[JsonSerializable(typeof(BatchJobsResponse))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -35,6 +35,9 @@ public sealed record ModelManifest
     [JsonPropertyName("smoke_test")]
     public SmokeTest? SmokeTest { get; init; }
 
+    /// <summary>How raw data (images) becomes the model's input; used by batch jobs over image folders.</summary>
+    public ModelPreprocessing? Preprocessing { get; init; }
+
     /// <summary>When the package was built, Unix milliseconds.</summary>
     [JsonPropertyName("created_ms")]
     public long? CreatedMs { get; init; }

@@ -52,4 +52,11 @@ public static class DeviceCommandNames
 
     /// <summary>Stop the candidate of <c>model</c> (argument) taking traffic; with no candidate, go back to the previous kept version.</summary>
     public const string Rollback = "rollback";
+
+    /// <summary>
+    /// Start a batch job; the arguments are <c>BatchJobRequest</c>'s fields in snake_case (<c>model</c>, <c>version</c>,
+    /// <c>input</c>, <c>format</c>, <c>tensor</c>, <c>table</c>, <c>key</c>, <c>output</c>, <c>output_format</c>, <c>batch_size</c>, <c>id</c>).
+    /// The result names the job; its <c>batch_job_finished</c> event follows in telemetry.
+    /// </summary>
+    public const string RunBatch = "run_batch";
 }

@@ -13,4 +13,7 @@ public static class TelemetryRecordTypes
     public const string AlertResolved = "alert_resolved";
     public const string DriftReport = "drift_report";
     public const string Prediction = "prediction";
+
+    /// <summary>A batch job ended (completed, failed or cancelled); the payload is its final <c>BatchJobStatus</c>.</summary>
+    public const string BatchJobFinished = "batch_job_finished";
 }

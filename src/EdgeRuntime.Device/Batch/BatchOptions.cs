@@ -1,0 +1,68 @@
+namespace EdgeRuntime.Device.Batch;
+
+/// <summary>Batch job settings, from <c>EdgeRuntime:Batch</c>.</summary>
+public sealed class BatchOptions
+{
+    public const string SectionName = "EdgeRuntime:Batch";
+
+    /// <summary>The share of the device's cores a job may use while the host serves (0–1]; default 0.5.</summary>
+    public double CoreShare { get; set; } = 0.5;
+
+    /// <summary>Runs at once; 0 (default) derives it: all cores standalone, <see cref="CoreShare"/> of them in the host.</summary>
+    public int Parallelism { get; set; }
+
+    /// <summary>The nice value (0–19) of the threads that run batch inference; default 10, below online serving's 0.</summary>
+    public int Nice { get; set; } = 10;
+
+    /// <summary>Jobs the host runs at once; more wait queued. Default 1.</summary>
+    public int MaxConcurrentJobs { get; set; } = 1;
+
+    /// <summary>Seconds between progress lines when the output is not a terminal; default 10.</summary>
+    public int ProgressSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Folders that jobs submitted through the local API, the hub or a schedule may read and write; relative ones are
+    /// under the data directory. Default: the data directory's <c>batch</c> folder.
+    /// </summary>
+    public List<string> AllowedRoots { get; set; } = [];
+
+    /// <summary>Jobs the host starts on a cron schedule, by name.</summary>
+    public Dictionary<string, BatchScheduleOptions> Schedules { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A scheduled batch job (<c>EdgeRuntime:Batch:Schedules:&lt;name&gt;</c>). <see cref="Output"/> may hold <c>{date}</c>
+/// (yyyyMMdd), <c>{time}</c> (HHmmss) and <c>{name}</c>, filled from the occurrence, so each run writes its own results.
+/// </summary>
+public sealed class BatchScheduleOptions
+{
+    /// <summary>A cron expression (5 fields, or 6 with seconds), e.g. <c>0 2 * * *</c> for 02:00 every night.</summary>
+    public string Cron { get; set; } = "";
+
+    /// <summary>The time zone the expression is read in (IANA id); default UTC.</summary>
+    public string? TimeZone { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public string Model { get; set; } = "";
+
+    public string? Version { get; set; }
+
+    public string Input { get; set; } = "";
+
+    public string? Format { get; set; }
+
+    public string? Tensor { get; set; }
+
+    public string? Table { get; set; }
+
+    public string? Key { get; set; }
+
+    public List<string>? Columns { get; set; }
+
+    public string Output { get; set; } = "";
+
+    public string? OutputFormat { get; set; }
+
+    public int? BatchSize { get; set; }
+}
