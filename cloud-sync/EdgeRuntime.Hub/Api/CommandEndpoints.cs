@@ -11,12 +11,15 @@ namespace EdgeRuntime.Hub.Api;
 /// <summary>
 /// <c>/api/devices/{id}/commands</c>: send a command (stored, then published QoS 1) and read its result. Names the device
 /// does not know are passed on (it answers them not ok); <c>promote</c>, <c>advance</c> and <c>rollback</c> need the
-/// argument <c>model</c>.
+/// argument <c>model</c>, <c>run_batch</c> the arguments <c>model</c>, <c>input</c> and <c>output</c>.
 /// </summary>
 internal static class CommandEndpoints
 {
     /// <summary>The argument of <c>promote</c>, <c>advance</c> and <c>rollback</c> that names the model.</summary>
     public const string ModelArgument = "model";
+
+    /// <summary>What a batch job cannot do without: which model scores which input, and where the results go.</summary>
+    private static readonly string[] RunBatchRequiredArguments = [ModelArgument, "input", "output"];
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -60,6 +63,21 @@ internal static class CommandEndpoints
             && !ModelRegistry.IsValidName(body.Arguments?.GetValueOrDefault(ModelArgument)))
         {
             return ApiErrors.BadRequest($"command '{body.Name}' needs the argument '{ModelArgument}': the model whose rollout it moves");
+        }
+
+        // A batch job without them would only be refused by the device, after a round trip over the link.
+        if (body.Name is DeviceCommandNames.RunBatch)
+        {
+            var missing = RunBatchRequiredArguments.Where(a => string.IsNullOrWhiteSpace(body.Arguments?.GetValueOrDefault(a))).ToList();
+            if (missing.Count > 0)
+            {
+                return ApiErrors.BadRequest($"command '{body.Name}' needs the arguments {string.Join(", ", RunBatchRequiredArguments.Select(a => $"'{a}'"))}; missing {string.Join(", ", missing.Select(a => $"'{a}'"))}");
+            }
+
+            if (!ModelRegistry.IsValidName(body.Arguments![ModelArgument]))
+            {
+                return ApiErrors.BadRequest($"command '{body.Name}': '{body.Arguments[ModelArgument]}' is not a valid model name");
+            }
         }
 
         if (store.GetDevice(id) is null)

@@ -55,7 +55,9 @@ public static class DeviceCommandNames
 
     /// <summary>
     /// Start a batch job; the arguments are <c>BatchJobRequest</c>'s fields in snake_case (<c>model</c>, <c>version</c>,
-    /// <c>input</c>, <c>format</c>, <c>tensor</c>, <c>table</c>, <c>key</c>, <c>output</c>, <c>output_format</c>, <c>batch_size</c>, <c>id</c>).
+    /// <c>input</c>, <c>format</c>, <c>tensor</c>, <c>table</c>, <c>key</c>, <c>columns</c> and <c>outputs</c> comma-separated,
+    /// <c>output</c>, <c>output_format</c>, <c>batch_size</c>, <c>parallelism</c>, <c>id</c>, <c>restart</c> true or false);
+    /// <c>model</c>, <c>input</c> and <c>output</c> are required.
     /// The result names the job; its <c>batch_job_finished</c> event follows in telemetry.
     /// </summary>
     public const string RunBatch = "run_batch";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Deployment.Rollout;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,8 +10,10 @@ namespace EdgeRuntime.Device.Sync;
 
 /// <summary>
 /// Runs the hub's <see cref="DeviceCommand"/>s from <c>commands</c> one at a time — <c>flush</c>, <c>publish_status</c>,
-/// <c>reconcile</c>, and <c>promote</c>, <c>advance</c>, <c>rollback</c> of a model's rollout (argument <c>model</c>,
-/// optional <c>reason</c>) — and answers each on <c>commands/response</c>; an unknown command is answered not ok.
+/// <c>reconcile</c>, <c>promote</c>, <c>advance</c>, <c>rollback</c> of a model's rollout (argument <c>model</c>,
+/// optional <c>reason</c>), and <c>run_batch</c>, which queues a batch job and answers once it is queued (its
+/// <c>batch_job_finished</c> event follows in telemetry) — and answers each on <c>commands/response</c>; an unknown
+/// command is answered not ok.
 /// </summary>
 public sealed partial class DeviceCommandHandler : BackgroundService
 {
@@ -19,13 +22,15 @@ public sealed partial class DeviceCommandHandler : BackgroundService
     private readonly DeviceStatusReporter _status;
     private readonly DeploymentAgent? _agent;
     private readonly RolloutController? _rollouts;
+    private readonly BatchJobService? _batches;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<DeviceCommand> _commands = Channel.CreateBounded<DeviceCommand>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    public DeviceCommandHandler(IHubLink link, TelemetryUplink uplink, DeviceStatusReporter status, DeploymentAgent? agent, RolloutController? rollouts, ILogger logger, TimeProvider? time = null)
+    public DeviceCommandHandler(IHubLink link, TelemetryUplink uplink, DeviceStatusReporter status, DeploymentAgent? agent, RolloutController? rollouts, ILogger logger, TimeProvider? time = null, BatchJobService? batches = null)
     {
         _rollouts = rollouts;
+        _batches = batches;
         _link = link;
         _uplink = uplink;
         _status = status;
@@ -92,8 +97,23 @@ public sealed partial class DeviceCommandHandler : BackgroundService
                 return (result.Ok, result.Ok
                     ? $"model '{model}': stable {result.State.Stable ?? "none"}, candidate {result.State.Candidate ?? "none"}, phase {result.State.Phase}"
                     : result.Reason);
+            case DeviceCommandNames.RunBatch when _batches is not null:
+                return RunBatch(command.Arguments);
             default:
                 return (false, $"unknown command '{command.Name}'");
+        }
+    }
+
+    private (bool Ok, string Message) RunBatch(IReadOnlyDictionary<string, string>? arguments)
+    {
+        try
+        {
+            var status = _batches!.Submit(BatchJobRequests.ToSpec(BatchJobRequests.FromArguments(arguments), "hub"));
+            return (true, $"job {status.Id} {status.State} (model {status.Model})");
+        }
+        catch (BatchJobException ex)
+        {
+            return (false, ex.Message);
         }
     }
 

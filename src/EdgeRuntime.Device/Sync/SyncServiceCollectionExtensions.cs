@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using EdgeRuntime.Contracts.Sync;
+using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
@@ -63,7 +64,8 @@ public static class SyncServiceCollectionExtensions
             sp.GetRequiredService<DeploymentAgent>(),
             sp.GetRequiredService<RolloutController>(),
             Logger<DeviceCommandHandler>(sp),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<BatchJobService>()));
 
         services.AddSingleton<ModelStatusTrigger>(sp => new ModelStatusTrigger(sp));
         services.AddSingleton<IModelLifecycleObserver>(sp => sp.GetRequiredService<ModelStatusTrigger>());

@@ -30,7 +30,7 @@ internal sealed class AccessTokenMiddleware
         }
 
         var changesDevice = HttpMethods.IsPost(context.Request.Method)
-            && (path.StartsWithSegments("/v2/repository/models") || path.StartsWithSegments("/v2/edge/rollouts"));
+            && (path.StartsWithSegments("/v2/repository/models") || path.StartsWithSegments("/v2/edge/rollouts") || path.StartsWithSegments(BatchEndpoints.JobsPath));
         if (changesDevice && _adminToken is not null)
         {
             return Presents(context, _adminToken) ? _next(context) : Deny(context, StatusCodes.Status403Forbidden, "this call changes the device and needs the admin token");

@@ -1,6 +1,9 @@
 namespace EdgeRuntime.Host.Api;
 
-/// <summary>Maps the whole loopback API: the Open Inference Protocol and its repository and statistics extensions, and <c>/metrics</c>.</summary>
+/// <summary>
+/// Maps the whole loopback API: the Open Inference Protocol and its repository and statistics extensions, <c>/metrics</c>,
+/// and the device's own <c>/v2/edge/...</c> calls (telemetry, rollouts, batch jobs).
+/// </summary>
 internal static class ApiEndpointRouteBuilderExtensions
 {
     public static WebApplication MapEdgeRuntimeApi(this WebApplication app)
@@ -14,6 +17,7 @@ internal static class ApiEndpointRouteBuilderExtensions
         app.MapMetricsEndpoints();
         app.MapEdgeEndpoints();
         app.MapRolloutEndpoints();
+        app.MapBatchEndpoints();
         return app;
     }
 }

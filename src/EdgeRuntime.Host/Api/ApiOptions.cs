@@ -14,7 +14,7 @@ public sealed class ApiOptions
     /// <summary>When set, every call but the health probes needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public string? AccessToken { get; set; }
 
-    /// <summary>When set, calls that change the device (repository load and unload, rollouts) need this bearer token.</summary>
+    /// <summary>When set, calls that change the device (repository load and unload, rollouts, batch job submit and cancel) need this bearer token.</summary>
     public string? AdminToken { get; set; }
 
     /// <summary>The largest request body accepted, in bytes; larger ones get 413.</summary>

@@ -4,7 +4,6 @@ using EdgeRuntime.Contracts.Inference;
 using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
-using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Host.Api;
 
@@ -25,7 +24,7 @@ internal static class RepositoryEndpoints
     {
         try
         {
-            var request = await ReadBodyAsync(context, ContractsJsonContext.Default.RepositoryIndexRequest).ConfigureAwait(false) ?? new RepositoryIndexRequest();
+            var request = await RequestBody.ReadJsonAsync(context, ContractsJsonContext.Default.RepositoryIndexRequest).ConfigureAwait(false) ?? new RepositoryIndexRequest();
             var repository = context.RequestServices.GetRequiredService<ModelRepository>();
             IReadOnlyList<RepositoryIndexEntry> entries = [.. repository.Index()
                 .Where(e => !request.Ready || e.State == ModelState.Ready)
@@ -43,7 +42,7 @@ internal static class RepositoryEndpoints
         var (model, _) = ModelEndpoints.RouteOf(context);
         try
         {
-            var request = await ReadBodyAsync(context, ContractsJsonContext.Default.RepositoryModelRequest).ConfigureAwait(false);
+            var request = await RequestBody.ReadJsonAsync(context, ContractsJsonContext.Default.RepositoryModelRequest).ConfigureAwait(false);
             ModelConfig? config = null;
             var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (var (key, value) in request?.Parameters ?? new Dictionary<string, JsonElement>())
@@ -77,7 +76,7 @@ internal static class RepositoryEndpoints
         var (model, _) = ModelEndpoints.RouteOf(context);
         try
         {
-            await ReadBodyAsync(context, ContractsJsonContext.Default.RepositoryModelRequest).ConfigureAwait(false);
+            await RequestBody.ReadJsonAsync(context, ContractsJsonContext.Default.RepositoryModelRequest).ConfigureAwait(false);
             await context.RequestServices.GetRequiredService<ModelRepository>().UnloadAsync(model, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status200OK;
         }
@@ -113,25 +112,5 @@ internal static class RepositoryEndpoints
         }
 
         throw InferenceException.BadRequest($"parameter '{key}' must be the file's content in base64");
-    }
-
-    private static async Task<T?> ReadBodyAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        where T : class
-    {
-        var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
-        using var buffer = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
-        if (buffer.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(buffer.WrittenMemory.Span, typeInfo);
-        }
-        catch (JsonException ex)
-        {
-            throw InferenceException.BadRequest($"malformed JSON: {ex.Message}");
-        }
     }
 }

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using EdgeRuntime.Device.Inference;
+using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Host.Api;
 
@@ -35,6 +38,30 @@ internal static class RequestBody
         {
             buffer.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads a JSON body of the configured size at most; null when the body is empty. A malformed body or a value of the
+    /// wrong type is an <see cref="InferenceException"/> (400) saying where.
+    /// </summary>
+    public static async Task<T?> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        using var buffer = await ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+        if (buffer.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(buffer.WrittenMemory.Span, typeInfo);
+        }
+        catch (JsonException ex)
+        {
+            throw InferenceException.BadRequest($"malformed JSON: {ex.Message}");
         }
     }
 }

@@ -2,20 +2,29 @@ namespace EdgeRuntime.Host.Commands;
 
 /// <summary>
 /// The options of a verb: <c>--name value</c> or <c>--name=value</c> for the valued ones (repeatable), bare <c>--flag</c>
-/// for the others, and positional arguments. Anything else is refused with the verb's usage.
+/// for the others, and positional arguments. Options a verb hands on elsewhere (e.g. configuration keys) are kept
+/// apart as given; anything else is refused with the verb's usage.
 /// </summary>
 internal sealed class CommandOptions
 {
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly List<string> _positionals = [];
+    private readonly List<string> _passedThrough = [];
     private readonly string _usage;
 
     private CommandOptions(string usage) => _usage = usage;
 
     public IReadOnlyList<string> Positionals => _positionals;
 
-    public static CommandOptions Parse(string[] args, string usage, IReadOnlyCollection<string> valued, IReadOnlyCollection<string> flags)
+    /// <summary>The options <c>passThrough</c> claimed, each with its value, in the order and form given.</summary>
+    public IReadOnlyList<string> PassedThrough => _passedThrough;
+
+    /// <summary>
+    /// Parses <paramref name="args"/>. Options whose name <paramref name="passThrough"/> accepts are not the verb's:
+    /// they go, with their value (inline or the next argument), to <see cref="PassedThrough"/>.
+    /// </summary>
+    public static CommandOptions Parse(string[] args, string usage, IReadOnlyCollection<string> valued, IReadOnlyCollection<string> flags, Func<string, bool>? passThrough = null)
     {
         var options = new CommandOptions(usage);
         for (var i = 0; i < args.Length; i++)
@@ -28,7 +37,15 @@ internal sealed class CommandOptions
             }
 
             var (name, inline) = arg.Split('=', 2) is [var n, var v] ? (n, v) : (arg, null);
-            if (flags.Contains(name) && inline is null)
+            if (passThrough?.Invoke(name) == true)
+            {
+                options._passedThrough.Add(arg);
+                if (inline is null)
+                {
+                    options._passedThrough.Add(i + 1 < args.Length ? args[++i] : throw new CommandException($"{name} needs a value\n{usage}"));
+                }
+            }
+            else if (flags.Contains(name) && inline is null)
             {
                 options._flags.Add(name);
             }

@@ -2,7 +2,7 @@ namespace EdgeRuntime.Host.Commands;
 
 /// <summary>
 /// The <c>edge-runtime</c> verbs that run and exit instead of starting the server
-/// (<c>edge-runtime baseline ...</c>, <c>edge-runtime package ...</c>); any other first argument starts the server as before.
+/// (<c>edge-runtime baseline ...</c>, <c>edge-runtime package ...</c>, <c>edge-runtime batch ...</c>); any other first argument starts the server as before.
 /// </summary>
 internal static class CommandVerbs
 {
@@ -13,6 +13,7 @@ internal static class CommandVerbs
         {
             BaselineCommand.Name => BaselineCommand.RunAsync,
             PackageCommand.Name => PackageCommand.RunAsync,
+            BatchCommand.Name => BatchCommand.RunAsync,
             _ => null,
         };
         if (verb is null)
