@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using EdgeRuntime.Contracts.Fleet;
 using EdgeRuntime.Contracts.Sync;
 
@@ -220,5 +221,41 @@ public sealed class FleetApiTests
 
         Assert.That(statuses, Is.EqualTo(new[] { 400, 202, 400, 202, 400, 202 }));
     }
-}
 
+    /// <summary><c>run_batch</c> needs a model, an input and an output; with them it goes to the device like any command.</summary>
+    [Test]
+    public async Task SendCommand_RunBatchWithoutModelInputOrOutput_Returns400NamingWhatIsMissing()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await hub.RegisterAsync("dev-1");
+        var complete = new Dictionary<string, string> { ["model"] = "sensor", ["input"] = "readings.csv", ["output"] = "scores.db", ["batch_size"] = "16" };
+        var answers = new List<(int Status, string Body)>();
+        foreach (var arguments in new[]
+        {
+            complete,
+            new Dictionary<string, string>(complete.Where(a => a.Key != "model")),
+            new Dictionary<string, string>(complete.Where(a => a.Key != "input")),
+            new Dictionary<string, string>(complete) { ["output"] = " " },
+            new Dictionary<string, string>(complete) { ["model"] = "../etc" },
+        })
+        {
+            using var response = await hub.Http.PostAsJsonAsync(
+                "/api/devices/dev-1/commands",
+                new CommandRequest { Name = DeviceCommandNames.RunBatch, Arguments = arguments },
+                FleetJsonContext.Default.CommandRequest);
+            var body = await response.Content.ReadAsStringAsync();
+            answers.Add(((int)response.StatusCode, (int)response.StatusCode == 400 ? JsonNode.Parse(body)!["error"]!.GetValue<string>() : body));
+        }
+
+        using var bare = await hub.Http.PostAsJsonAsync("/api/devices/dev-1/commands", new CommandRequest { Name = DeviceCommandNames.RunBatch }, FleetJsonContext.Default.CommandRequest);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.Select(a => a.Status), Is.EqualTo(new[] { 202, 400, 400, 400, 400 }), string.Join("\n", answers.Select(a => a.Body)));
+            Assert.That(answers[1].Body, Does.Contain("missing 'model'"));
+            Assert.That(answers[2].Body, Does.Contain("missing 'input'"));
+            Assert.That(answers[3].Body, Does.Contain("missing 'output'"));
+            Assert.That(answers[4].Body, Does.Contain("not a valid model name"));
+            Assert.That((int)bare.StatusCode, Is.EqualTo(400));
+        });
+    }
+}

@@ -25,8 +25,8 @@ internal static class BatchCommand
     public const string Usage = """
         usage: edge-runtime batch --model NAME[:VERSION] --input PATH --output PATH [options]
 
-          --model NAME[:VERSION]  a model in the device's model store (the store --data / --models name, as the host
-                                  reads them); without a version, the version the device serves (rollout stable, else newest)
+          --model NAME[:VERSION]  a model in the device's model store (where --data / --models or the host's settings put
+                                  it); without a version, the version the device serves (rollout stable, else newest)
           --input PATH            .csv (header row), .jsonl (one OIP inference request per line), .npy, a SQLite
                                   database (with --table), or a folder of images (preprocessed as the model's manifest says)
           --output PATH           the results: a SQLite database (default), or .csv / .jsonl by extension or --output-format
@@ -64,7 +64,7 @@ internal static class BatchCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        if (args is ["--help"] or ["-h"])
+        if (args.Any(a => a is "--help" or "-h"))
         {
             await output.WriteLineAsync(Usage).ConfigureAwait(false);
             return 0;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -151,9 +150,9 @@ internal sealed partial class EdgeRuntimeProcess : IAsyncDisposable
     /// <summary>Asks the process to stop as a service manager would (SIGTERM).</summary>
     public void Terminate()
     {
-        if (!_process.HasExited && Kill(_process.Id, 15) != 0)
+        if (!_process.HasExited)
         {
-            throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+            PosixSignals.Send(_process.Id, PosixSignals.Terminate);
         }
     }
 
@@ -201,7 +200,4 @@ internal sealed partial class EdgeRuntimeProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
