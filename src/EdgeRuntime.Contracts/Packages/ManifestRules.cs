@@ -134,7 +134,9 @@ internal static class ManifestRules
 
             if (values.Count != 1 && values.Count != channels)
             {
-                return $"{at}{name} has {values.Count} values; it needs 1 or {channels} (one per {image.Color ?? "rgb"} channel)";
+                return channels == 1
+                    ? $"{at}{name} has {values.Count} values; it needs 1 (gray has one channel)"
+                    : $"{at}{name} has {values.Count} values; it needs 1 or 3 (one per {image.Color ?? "rgb"} channel)";
             }
 
             for (var i = 0; i < values.Count; i++)
