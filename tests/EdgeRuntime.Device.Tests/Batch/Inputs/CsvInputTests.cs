@@ -6,20 +6,12 @@ using static EdgeRuntime.Device.Tests.Batch.Inputs.InputFolder;
 namespace EdgeRuntime.Device.Tests.Batch.Inputs;
 
 /// <summary>CSV files as batch inputs: features, keys, bad lines as error rows, resuming by index, whole-file problems.</summary>
-public sealed class CsvInputTests
+public sealed class CsvInputTests : InputFileTests
 {
-    private InputFolder _folder = null!;
-
-    [SetUp]
-    public void SetUp() => _folder = new InputFolder();
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
-
     [Test]
     public void Read_GoodAndBadLines_GivesTheTensorsAndTheErrorsInOrder()
     {
-        var path = _folder.Write("readings.csv", """"
+        var path = Folder.Write("readings.csv", """"
             id,temp,"label, text",pressure,humidity
             a1,1.5,"x, ""quoted""",2,3
 
@@ -56,7 +48,7 @@ public sealed class CsvInputTests
             }
         }
 
-        var path = _folder.Write("many.csv", text.ToString());
+        var path = Folder.Write("many.csv", text.ToString());
         var inputs = Input("x", TensorDataType.Fp32, -1, 2);
         var all = ReadAll(path, inputs);
 
@@ -72,7 +64,7 @@ public sealed class CsvInputTests
     [Test]
     public void Count_SmallFile_CountsTheDataLines()
     {
-        var path = _folder.Write("c.csv", "a\n1\n\n2\n3\n");
+        var path = Folder.Write("c.csv", "a\n1\n\n2\n3\n");
 
         using var input = BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1), null);
 
@@ -84,7 +76,7 @@ public sealed class CsvInputTests
     [Test]
     public void Read_OneFeatureIntoARankOneInput_GivesShapeOne()
     {
-        var path = _folder.Write("v.csv", "name,value\nfirst,4\n");
+        var path = Folder.Write("v.csv", "name,value\nfirst,4\n");
 
         var rows = ReadAll(path, Input("x", TensorDataType.Fp32, -1));
 
@@ -95,7 +87,7 @@ public sealed class CsvInputTests
     [Test]
     public void Read_IntegerInput_ConvertsAndRefusesWhatTheTypeCannotHold()
     {
-        var path = _folder.Write("i.csv", "a,b\n1,2\n1.5,2\n300,1\n");
+        var path = Folder.Write("i.csv", "a,b\n1,2\n1.5,2\n300,1\n");
 
         var rows = ReadAll(path, Input("x", TensorDataType.UInt8, -1, 2));
 
@@ -108,7 +100,7 @@ public sealed class CsvInputTests
     [Test]
     public void Read_NamedColumns_TakesThoseInTheirOrder()
     {
-        var path = _folder.Write("n.csv", "a,b,c\n1,2,3\n");
+        var path = Folder.Write("n.csv", "a,b,c\n1,2,3\n");
 
         var rows = ReadAll(path, Input("x", TensorDataType.Fp64, -1, -1), options: new BatchInputOptions { Path = path, Columns = ["c", "a"] });
 
@@ -123,7 +115,7 @@ public sealed class CsvInputTests
     [TestCase("a,b,c\n1,2,3\n", "rows of 3 value(s), but the model's input 'x' has shape [-1,4] (4 values per row)")]
     public void Open_UnusableFile_ThrowsWithTheReason(string text, string reason)
     {
-        var path = _folder.Write("bad.csv", text);
+        var path = Folder.Write("bad.csv", text);
 
         Assert.That(
             () => BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1, 4), null),
@@ -133,7 +125,7 @@ public sealed class CsvInputTests
     [Test]
     public void Open_MissingNamedColumn_ThrowsListingTheHeader()
     {
-        var path = _folder.Write("m.csv", "a,b\n1,2\n");
+        var path = Folder.Write("m.csv", "a,b\n1,2\n");
 
         Assert.That(
             () => BatchInputs.Open(new BatchInputOptions { Path = path, Columns = ["a", "z"] }, Input("x", TensorDataType.Fp32, -1, 2), null),

@@ -14,29 +14,21 @@ namespace EdgeRuntime.Device.Tests.Batch.Inputs;
 /// number (resize modes, layouts, colour orders, normalisation, EXIF orientation), bad files as error rows, and a real
 /// PaddleOCR model that runs the rows.
 /// </summary>
-public sealed class ImageFolderInputTests
+public sealed class ImageFolderInputTests : InputFileTests
 {
     private static readonly SKColor Red = new(255, 0, 0);
     private static readonly SKColor Green = new(0, 255, 0);
     private static readonly SKColor Blue = new(0, 0, 255);
     private static readonly SKColor White = new(255, 255, 255);
 
-    private InputFolder _folder = null!;
-
-    [SetUp]
-    public void SetUp() => _folder = new InputFolder();
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
-
     [Test]
     public void Read_Folder_GivesImagesInNameOrderSkipsOtherFilesAndReportsUndecodableOnes()
     {
         WritePng("b.png", Solid(4, 4, Red));
         WritePng("A.PNG", Solid(4, 4, Green));
-        _folder.Write("c.jpg", "not really a jpeg");
+        Folder.Write("c.jpg", "not really a jpeg");
         WriteJpeg("d.jpeg", Solid(8, 8, Blue));
-        _folder.Write("notes.txt", "ignored");
+        Folder.Write("notes.txt", "ignored");
         WritePng(Path.Combine("sub", "e.png"), Solid(4, 4, White));
 
         using var input = Open(Input("x", TensorDataType.Fp32, -1, 3, 2, 2));
@@ -164,7 +156,7 @@ public sealed class ImageFolderInputTests
             canvas.DrawRect(0, 0, 8, 8, new SKPaint { Color = Red });
         }
 
-        _folder.Write("rotated.jpg", WithExifOrientation(Encode(stored, SKEncodedImageFormat.Jpeg), 6));
+        Folder.Write("rotated.jpg", WithExifOrientation(Encode(stored, SKEncodedImageFormat.Jpeg), 6));
 
         var row = ReadAll(Open(Input("x", TensorDataType.UInt8, -1, 16, 8, 3), new ImagePreprocessing { Layout = "nhwc" })).Single();
 
@@ -202,7 +194,7 @@ public sealed class ImageFolderInputTests
     [Test]
     public void Open_FolderWithoutImages_Throws()
     {
-        _folder.Write("readme.txt", "no images here");
+        Folder.Write("readme.txt", "no images here");
 
         Assert.That(() => Open(Input("x", TensorDataType.Fp32, -1, 3, 2, 2)), Throws.InstanceOf<BatchInputException>().With.Message.Contains("no images in the folder"));
     }
@@ -253,7 +245,7 @@ public sealed class ImageFolderInputTests
         var image = new ImagePreprocessing { Width = 192, Height = 48, Resize = "letterbox", PadValue = 255, Mean = [0.5], Std = [0.5] };
         var manifest = new ModelManifest { Preprocessing = new ModelPreprocessing { Image = image } };
 
-        using var input = BatchInputs.Open(new BatchInputOptions { Path = _folder.Path }, session.Inputs, manifest);
+        using var input = BatchInputs.Open(new BatchInputOptions { Path = Folder.Path }, session.Inputs, manifest);
         var rows = input.Read(0, CancellationToken.None).ToList();
         try
         {
@@ -283,7 +275,7 @@ public sealed class ImageFolderInputTests
 
     private IBatchInput Open(IReadOnlyList<TensorMetadata> inputs, ImagePreprocessing? preprocessing = null) =>
         BatchInputs.Open(
-            new BatchInputOptions { Path = _folder.Path },
+            new BatchInputOptions { Path = Folder.Path },
             inputs,
             preprocessing is null ? null : new ModelManifest { Preprocessing = new ModelPreprocessing { Image = preprocessing } });
 
@@ -313,7 +305,7 @@ public sealed class ImageFolderInputTests
     {
         using (bitmap)
         {
-            _folder.Write(name, Encode(bitmap, SKEncodedImageFormat.Png));
+            Folder.Write(name, Encode(bitmap, SKEncodedImageFormat.Png));
         }
     }
 
@@ -321,7 +313,7 @@ public sealed class ImageFolderInputTests
     {
         using (bitmap)
         {
-            _folder.Write(name, Encode(bitmap, SKEncodedImageFormat.Jpeg));
+            Folder.Write(name, Encode(bitmap, SKEncodedImageFormat.Jpeg));
         }
     }
 

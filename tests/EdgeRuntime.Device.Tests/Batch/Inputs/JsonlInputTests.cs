@@ -5,22 +5,14 @@ using static EdgeRuntime.Device.Tests.Batch.Inputs.InputFolder;
 namespace EdgeRuntime.Device.Tests.Batch.Inputs;
 
 /// <summary>JSONL files (one inference request per line) as batch inputs, checked against the model's inputs line by line.</summary>
-public sealed class JsonlInputTests
+public sealed class JsonlInputTests : InputFileTests
 {
     private static readonly TensorMetadata[] TwoInputs = [new("x", TensorDataType.Fp32, [-1, 4]), new("flag", TensorDataType.Int64, [-1, 1])];
-
-    private InputFolder _folder = null!;
-
-    [SetUp]
-    public void SetUp() => _folder = new InputFolder();
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
 
     [Test]
     public void Read_GoodAndBadLines_GivesRequestsAsRowsAndErrorsForTheRest()
     {
-        var path = _folder.Write("requests.jsonl", """
+        var path = Folder.Write("requests.jsonl", """
             {"id":"r1","inputs":[{"name":"flag","shape":[2,1],"datatype":"INT64","data":[1,0]},{"name":"x","shape":[2,4],"datatype":"FP32","data":[[1,2,3,4],[5,6,7,8]]}]}
             {"inputs":[{"name":"x","shape":[1,4],"datatype":"INT64","data":[1,2,3,4]},{"name":"flag","shape":[1,1],"datatype":"INT64","data":[1]}]}
             {"inputs":[{"name":"x","shape":[1,5],"datatype":"FP32","data":[1,2,3,4,5]},{"name":"flag","shape":[1,1],"datatype":"INT64","data":[1]}]}
@@ -55,7 +47,7 @@ public sealed class JsonlInputTests
         var lines = Enumerable.Range(0, 30).Select(i => i == 12
             ? "{broken"
             : $$"""{"id":"r{{i}}","inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[{{i}},0,0,0]},{"name":"flag","shape":[1,1],"datatype":"INT64","data":[1]}]}""");
-        var path = _folder.Write("many.jsonl", string.Join("\r\n", lines) + "\r\n");
+        var path = Folder.Write("many.jsonl", string.Join("\r\n", lines) + "\r\n");
 
         var rows = ReadAll(path, TwoInputs, fromIndex: 11);
 
@@ -70,7 +62,7 @@ public sealed class JsonlInputTests
     [Test]
     public void Open_ModelWithSeveralInputs_IsFilledByJsonlAndCounted()
     {
-        var path = _folder.Write("c.ndjson", "\n{\"inputs\":[]}\n\n{\"inputs\":[]}");
+        var path = Folder.Write("c.ndjson", "\n{\"inputs\":[]}\n\n{\"inputs\":[]}");
 
         using var input = BatchInputs.Open(new BatchInputOptions { Path = path }, TwoInputs, null);
 

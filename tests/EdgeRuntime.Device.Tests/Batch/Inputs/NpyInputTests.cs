@@ -6,20 +6,12 @@ using static EdgeRuntime.Device.Tests.Batch.Inputs.InputFolder;
 namespace EdgeRuntime.Device.Tests.Batch.Inputs;
 
 /// <summary>.npy arrays as batch inputs: one row per index of the first dimension, converted to the model's datatype.</summary>
-public sealed class NpyInputTests
+public sealed class NpyInputTests : InputFileTests
 {
-    private InputFolder _folder = null!;
-
-    [SetUp]
-    public void SetUp() => _folder = new InputFolder();
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
-
     [Test]
     public void Read_Float32Matrix_GivesOneRowPerIndexKeyedByIt()
     {
-        var path = _folder.Write("m.npy", Npy("<f4", [3, 2, 2], Bytes([.. Enumerable.Range(0, 12).Select(i => (float)i)])));
+        var path = Folder.Write("m.npy", Npy("<f4", [3, 2, 2], Bytes([.. Enumerable.Range(0, 12).Select(i => (float)i)])));
 
         using var input = BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1, 2, -1), null);
         var rows = ReadAll(input);
@@ -36,7 +28,7 @@ public sealed class NpyInputTests
     [Test]
     public void Read_FlatRowsIntoAnImageShapedInput_TakesTheModelsShape()
     {
-        var path = _folder.Write("flat.npy", Npy("<f4", [2, 4], Bytes([.. Enumerable.Range(0, 8).Select(i => (float)i)])));
+        var path = Folder.Write("flat.npy", Npy("<f4", [2, 4], Bytes([.. Enumerable.Range(0, 8).Select(i => (float)i)])));
 
         var rows = ReadAll(path, Input("x", TensorDataType.Fp32, -1, 1, 2, 2));
 
@@ -46,7 +38,7 @@ public sealed class NpyInputTests
     [Test]
     public void Read_Float64IntoInt32Input_ConvertsAndFailsOnlyTheRowThatDoesNotFit()
     {
-        var path = _folder.Write("d.npy", Npy("<f8", [3], [.. new[] { 1.0, 2.5, -3.0 }.SelectMany(BitConverter.GetBytes)]));
+        var path = Folder.Write("d.npy", Npy("<f8", [3], [.. new[] { 1.0, 2.5, -3.0 }.SelectMany(BitConverter.GetBytes)]));
 
         var rows = ReadAll(path, Input("x", TensorDataType.Int32, -1));
 
@@ -60,7 +52,7 @@ public sealed class NpyInputTests
     [TestCase("<f4", new long[] { }, "holds a single value")]
     public void Open_ArrayThatDoesNotFitTheModel_Throws(string descr, long[] shape, string reason)
     {
-        var path = _folder.Write("bad.npy", Npy(descr, shape, new byte[InferenceTensor.ElementCountOf(shape) * 4]));
+        var path = Folder.Write("bad.npy", Npy(descr, shape, new byte[InferenceTensor.ElementCountOf(shape) * 4]));
 
         Assert.That(
             () => BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1, 4), null),
@@ -70,7 +62,7 @@ public sealed class NpyInputTests
     [Test]
     public void Open_NotAnNpyFile_ThrowsNamingIt()
     {
-        var path = _folder.Write("text.npy", "hello, not numpy");
+        var path = Folder.Write("text.npy", "hello, not numpy");
 
         Assert.That(
             () => BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1, 4), null),

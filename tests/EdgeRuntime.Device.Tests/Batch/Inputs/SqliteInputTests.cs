@@ -6,16 +6,14 @@ using static EdgeRuntime.Device.Tests.Batch.Inputs.InputFolder;
 namespace EdgeRuntime.Device.Tests.Batch.Inputs;
 
 /// <summary>A SQLite table as a batch input: rows by rowid, numeric columns as features, NULL and text as error rows.</summary>
-public sealed class SqliteInputTests
+public sealed class SqliteInputTests : InputFileTests
 {
-    private InputFolder _folder = null!;
     private string _path = null!;
 
     [SetUp]
-    public void SetUp()
+    public void CreateDatabase()
     {
-        _folder = new InputFolder();
-        _path = Path.Combine(_folder.Path, "readings.db");
+        _path = Path.Combine(Folder.Path, "readings.db");
         using var db = new SQLiteConnection(_path);
         // A name with a space and quotes in it: identifiers must be quoted, never pasted into the SQL.
         const string table = "\"sensor \"\"readings\"\"\"";
@@ -23,9 +21,6 @@ public sealed class SqliteInputTests
         db.Execute($"INSERT INTO {table} VALUES (3, 'dev-a', 1.5, 1000, 1, 'x'), (5, 'dev-b', NULL, 990, 0, 'y'), (8, NULL, 'warm', 980, 1, 'z'), (9, 'dev-d', 2.25, 970.5, 0, NULL)");
         db.Execute("CREATE TABLE other (a REAL)");
     }
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
 
     [Test]
     public void Read_Table_GivesRowsByRowidWithErrorsForNullAndText()
@@ -108,7 +103,7 @@ public sealed class SqliteInputTests
     [Test]
     public void Open_NotADatabase_Throws()
     {
-        var path = _folder.Write("junk.sqlite", "this is not a database, but long enough to have a header: ..........................................................................................");
+        var path = Folder.Write("junk.sqlite", "this is not a database, but long enough to have a header: ..........................................................................................");
 
         Assert.That(
             () => BatchInputs.Open(new BatchInputOptions { Path = path, Table = "t" }, Input("x", TensorDataType.Fp32, -1), null),
