@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Contracts.Packages;
 using EdgeRuntime.Device.Inference;
@@ -22,6 +23,7 @@ internal sealed class ImagePreprocessor
     private readonly TensorDataType _dataType;
     private readonly int _width;
     private readonly int _height;
+    private readonly int _channels;
     private readonly bool _nhwc;
     private readonly string _color;
     private readonly string _resize;
@@ -36,6 +38,7 @@ internal sealed class ImagePreprocessor
         _dataType = input.DataType;
         _width = width;
         _height = height;
+        _channels = channels;
         _nhwc = settings.Layout == "nhwc";
         _color = settings.Color ?? (channels == 1 ? "gray" : "rgb");
         _resize = settings.Resize ?? "stretch";
@@ -48,8 +51,6 @@ internal sealed class ImagePreprocessor
 
     /// <summary>The shape of a row: <c>[1, C, H, W]</c> or <c>[1, H, W, C]</c>.</summary>
     public long[] Shape { get; }
-
-    private int Channels => _mean.Length;
 
     /// <summary>
     /// The preprocessing for <paramref name="input"/>: <paramref name="settings"/> (absent: the defaults) completed from the
@@ -195,7 +196,7 @@ internal sealed class ImagePreprocessor
 
     private InferenceTensor Tensor(ReadOnlySpan<byte> pixels, int rowBytes)
     {
-        var channels = Channels;
+        var channels = _channels;
         var planeSize = _width * _height;
         var elementSize = _dataType.ElementSize();
         var buffer = new PooledBuffer(planeSize * channels * elementSize);
@@ -219,7 +220,7 @@ internal sealed class ImagePreprocessor
                     else
                     {
                         var value = (float)(((values[c] * _scale) - _mean[c]) / _std[c]);
-                        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(data[(element * 4)..], value);
+                        BinaryPrimitives.WriteSingleLittleEndian(data[(element * 4)..], value);
                     }
                 }
             }

@@ -62,6 +62,16 @@ public sealed class CsvInputTests : InputFileTests
     }
 
     [Test]
+    public void Read_ByteOrderMarkAndCrLfLineEnds_AreNotPartOfTheFields()
+    {
+        var path = Folder.Write("excel.csv", [.. "\uFEFFid,a\r\nk1,2\r\nk2,3"u8]);
+
+        var rows = ReadAll(path, Input("x", TensorDataType.Fp32, -1), options: new BatchInputOptions { Path = path, KeyColumn = "id" });
+
+        Assert.That(rows.Select(r => (r.Key, r.Floats[0])), Is.EqualTo(new[] { ("k1", 2f), ("k2", 3f) }));
+    }
+
+    [Test]
     public void Count_SmallFile_CountsTheDataLines()
     {
         var path = Folder.Write("c.csv", "a\n1\n\n2\n3\n");
