@@ -7,6 +7,7 @@ using EdgeRuntime.Benchmarks.Telemetry;
 //   dotnet run -c Release --project tests/EdgeRuntime.Benchmarks -- --filter '*'
 // and the pieces of the load benchmark, tests/bench/run.sh:
 //   prepare | noop-server | raw-run | report, and start-to-ready;
+// batch-data, the batch-job benchmark's model and rows;
 // and the telemetry store's write and read-for-upload rates: store [--records 1000000].
 var command = args.Length > 0 ? args[0] : "";
 var rest = args.Length > 0 ? args[1..] : [];
@@ -15,6 +16,7 @@ try
     return command switch
     {
         "prepare" => LoadPreparation.Run(CommandArguments.Parse(rest)),
+        "batch-data" => BatchData.Run(CommandArguments.Parse(rest)),
         "noop-server" => await NoopServer.RunAsync(rest),
         "raw-run" => RawRun.Run(CommandArguments.Parse(rest)),
         "report" => LoadReport.Run(CommandArguments.Parse(rest)),

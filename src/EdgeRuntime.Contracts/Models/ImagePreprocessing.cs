@@ -9,6 +9,18 @@ namespace EdgeRuntime.Contracts.Models;
 /// </summary>
 public sealed record ImagePreprocessing
 {
+    /// <summary>The largest <see cref="Width"/> and <see cref="Height"/> a manifest may give.</summary>
+    public const int MaxSize = 16384;
+
+    /// <summary>The words <see cref="Resize"/> takes.</summary>
+    public static IReadOnlyList<string> ResizeModes { get; } = ["stretch", "letterbox", "crop"];
+
+    /// <summary>The words <see cref="Layout"/> takes.</summary>
+    public static IReadOnlyList<string> Layouts { get; } = ["nchw", "nhwc"];
+
+    /// <summary>The words <see cref="Color"/> takes.</summary>
+    public static IReadOnlyList<string> Colors { get; } = ["rgb", "bgr", "gray"];
+
     /// <summary>The model input the image fills; absent, the model's only input.</summary>
     public string? Input { get; init; }
 

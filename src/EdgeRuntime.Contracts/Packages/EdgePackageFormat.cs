@@ -21,4 +21,7 @@ public static class EdgePackageFormat
 
     /// <summary>Whether a package may carry <paramref name="version"/>: a positive integer without sign or leading zeros (the repository's directory names).</summary>
     public static bool IsValidVersion(string? version) => version is not null && ManifestRules.IsValidVersion(version);
+
+    /// <summary>What is wrong with a manifest's <c>preprocessing</c> (sizes, words, mean and std), naming the field; null when nothing is.</summary>
+    public static string? PreprocessingProblem(Models.ModelPreprocessing? preprocessing) => ManifestRules.PreprocessingProblem(preprocessing);
 }

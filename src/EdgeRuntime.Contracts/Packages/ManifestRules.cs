@@ -81,7 +81,74 @@ internal static class ManifestRules
             }
         }
 
+        if (PreprocessingProblem(manifest.Preprocessing) is { } preprocessing)
+        {
+            return (PackageRejection.InvalidManifest, $"manifest.json {preprocessing}");
+        }
+
         return null;
+    }
+
+    /// <summary>What is wrong with a manifest's <c>preprocessing</c>, naming the field (e.g. <c>preprocessing.image.std[1] is 0</c>); null when nothing is.</summary>
+    public static string? PreprocessingProblem(ModelPreprocessing? preprocessing)
+    {
+        if (preprocessing?.Image is not { } image)
+        {
+            return null;
+        }
+
+        const string at = "preprocessing.image.";
+        foreach (var (name, size) in new[] { ("width", image.Width), ("height", image.Height) })
+        {
+            if (size is <= 0 or > ImagePreprocessing.MaxSize)
+            {
+                return $"{at}{name} is {size}; it must be 1 to {ImagePreprocessing.MaxSize}";
+            }
+        }
+
+        foreach (var (name, word, words) in new[]
+        {
+            ("resize", image.Resize, ImagePreprocessing.ResizeModes),
+            ("layout", image.Layout, ImagePreprocessing.Layouts),
+            ("color", image.Color, ImagePreprocessing.Colors),
+        })
+        {
+            if (word is not null && !words.Contains(word))
+            {
+                return $"{at}{name} '{PackagePath.Printable(word)}' is not one of {string.Join(", ", words)}";
+            }
+        }
+
+        if (image.Scale is { } scale && !(double.IsFinite(scale) && scale > 0))
+        {
+            return $"{at}scale is {scale}; it must be a positive number";
+        }
+
+        var channels = image.Color == "gray" ? 1 : 3;
+        foreach (var (name, values) in new[] { ("mean", image.Mean), ("std", image.Std) })
+        {
+            if (values is null)
+            {
+                continue;
+            }
+
+            if (values.Count != 1 && values.Count != channels)
+            {
+                return channels == 1
+                    ? $"{at}{name} has {values.Count} values; it needs 1 (gray has one channel)"
+                    : $"{at}{name} has {values.Count} values; it needs 1 or 3 (one per {image.Color ?? "rgb"} channel)";
+            }
+
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (!double.IsFinite(values[i]) || (name == "std" && values[i] == 0))
+                {
+                    return $"{at}{name}[{i}] is {values[i]}; it must be a finite number{(name == "std" ? " other than 0" : "")}";
+                }
+            }
+        }
+
+        return image.PadValue is < 0 or > 255 ? $"{at}pad_value is {image.PadValue}; it must be 0 to 255" : null;
     }
 
     /// <summary>The entries the format itself uses, which no model file may take (compared ignoring case).</summary>

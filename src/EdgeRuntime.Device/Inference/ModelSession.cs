@@ -20,7 +20,6 @@ public sealed class ModelSession : IDisposable
     private static RunOptions? _threadRunOptions;
 
     private readonly InferenceSession _session;
-    private readonly Dictionary<string, TensorMetadata> _inputsByName;
     private readonly Dictionary<string, TensorMetadata> _outputsByName;
     private readonly string[] _allOutputNames;
     private int _leases = 1;
@@ -47,7 +46,6 @@ public sealed class ModelSession : IDisposable
         Properties = properties;
         Inputs = Describe(session.InputMetadata, "input");
         Outputs = Describe(session.OutputMetadata, "output");
-        _inputsByName = Inputs.ToDictionary(i => i.Name);
         _outputsByName = Outputs.ToDictionary(o => o.Name);
         _allOutputNames = [.. Outputs.Select(o => o.Name)];
         _defaultConcurrentRuns = Math.Max(1, defaultConcurrentRuns);
@@ -239,7 +237,11 @@ public sealed class ModelSession : IDisposable
     public string[] Validate(InferenceRequest request)
     {
         var outputNames = ResolveOutputs(request);
-        CheckInputs(request.Inputs);
+        if (InputCheck.Problem(request.Inputs, Inputs, Name) is { } problem)
+        {
+            throw InferenceException.BadRequest(problem);
+        }
+
         return outputNames;
     }
 
@@ -338,60 +340,6 @@ public sealed class ModelSession : IDisposable
         }
 
         return names;
-    }
-
-    private void CheckInputs(IReadOnlyList<InferenceTensor> inputs)
-    {
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            var input = inputs[i];
-            if (!_inputsByName.TryGetValue(input.Name, out var expected))
-            {
-                throw InferenceException.BadRequest($"unknown input '{input.Name}'; model '{Name}' has inputs {string.Join(", ", Inputs.Select(n => $"'{n.Name}'"))}");
-            }
-
-            for (var j = 0; j < i; j++)
-            {
-                if (inputs[j].Name == input.Name)
-                {
-                    throw InferenceException.BadRequest($"input '{input.Name}' is given twice");
-                }
-            }
-
-            if (input.DataType != expected.DataType)
-            {
-                throw InferenceException.BadRequest($"input '{input.Name}' has datatype {input.DataType.ToWireName()} but the model expects {expected.DataType.ToWireName()}");
-            }
-
-            if (!ShapeFits(input.Shape, expected.Shape))
-            {
-                throw InferenceException.BadRequest($"input '{input.Name}' has shape {InferenceTensor.FormatShape(input.Shape)} but the model expects {InferenceTensor.FormatShape(expected.Shape)} (-1 is any size)");
-            }
-        }
-
-        if (inputs.Count < Inputs.Count)
-        {
-            var missing = Inputs.Where(e => !inputs.Any(i => i.Name == e.Name)).Select(e => $"'{e.Name}'");
-            throw InferenceException.BadRequest($"missing input {string.Join(", ", missing)} for model '{Name}'");
-        }
-    }
-
-    private static bool ShapeFits(long[] actual, long[] expected)
-    {
-        if (actual.Length != expected.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < actual.Length; i++)
-        {
-            if (expected[i] >= 0 && actual[i] != expected[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static unsafe OrtValue ToOrtValue(InferenceTensor tensor, out MemoryHandle pin)

@@ -6,9 +6,10 @@ using EdgeRuntime.Device.Inference.Codecs;
 namespace EdgeRuntime.Device.Inference;
 
 /// <summary>
-/// Conversions between numbers and a tensor's little-endian elements, for values written as JSON numbers (smoke tests):
-/// floating-point types take the nearest value they hold; a value another type cannot hold (a fraction for an integer
-/// type, one out of range, 2 for BOOL) is refused, not rounded or wrapped.
+/// Conversions between numbers and a tensor's little-endian elements, for values written as text or JSON numbers (smoke
+/// tests, CSV and table rows of batch jobs, data files converted to a model's datatype): floating-point types take the
+/// nearest value they hold; a value another type cannot hold (a fraction for an integer type, one out of range, 2 for
+/// BOOL) is refused, not rounded or wrapped.
 /// </summary>
 internal static class TensorValues
 {
@@ -42,6 +43,31 @@ internal static class TensorValues
         }
 
         bytes = encoded;
+        problem = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Converts the elements of <paramref name="source"/> (of type <paramref name="from"/>) into <paramref name="destination"/>
+    /// as <paramref name="to"/>; false with the problem when one does not fit (see <see cref="TryWrite"/>). NaN and the
+    /// infinities stay what they are between floating-point types: they are the data's, not a conversion's, problem.
+    /// </summary>
+    public static bool TryConvert(ReadOnlySpan<byte> source, TensorDataType from, Span<byte> destination, TensorDataType to, out string? problem)
+    {
+        var size = to.ElementSize();
+        var count = source.Length / from.ElementSize();
+        for (var i = 0; i < count; i++)
+        {
+            var v = Read(source, from, i);
+            if (!TryWriteData(destination[(i * size)..], to, v))
+            {
+                problem = double.IsFinite(v)
+                    ? $"element {i} ({Format(v, from)}) does not fit {to.ToWireName()}"
+                    : $"element {i} is {Format(v)}, which {to.ToWireName()} cannot hold";
+                return false;
+            }
+        }
+
         problem = null;
         return true;
     }
@@ -86,7 +112,29 @@ internal static class TensorValues
         return Encoding.ASCII.GetString(text[..BFloat16Bits.FormatShortest(bits, text)]);
     }
 
-    private static bool TryWrite(Span<byte> at, TensorDataType type, double v)
+    /// <summary>
+    /// As <see cref="TryWrite"/>, but NaN and the infinities are written as they are to the floating-point types, for data
+    /// being converted (a missing reading as NaN is the model's to judge), not values checked against a tolerance.
+    /// </summary>
+    public static bool TryWriteData(Span<byte> at, TensorDataType type, double v)
+    {
+        if (double.IsFinite(v))
+        {
+            return TryWrite(at, type, v);
+        }
+
+        switch (type)
+        {
+            case TensorDataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(at, v); return true;
+            case TensorDataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(at, (float)v); return true;
+            case TensorDataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(at, (Half)v); return true;
+            case TensorDataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(at, BFloat16Bits.FromDouble(v)); return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Writes <paramref name="v"/> as one element of <paramref name="type"/> at the start of <paramref name="at"/>; false when the type cannot hold it.</summary>
+    public static bool TryWrite(Span<byte> at, TensorDataType type, double v)
     {
         switch (type)
         {

@@ -1,9 +1,7 @@
-using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
+using EdgeRuntime.Device.Batch.Inputs;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Codecs;
-using EdgeRuntime.Device.Telemetry;
 
 namespace EdgeRuntime.Host.Commands;
 
@@ -42,7 +40,7 @@ internal static class BaselineSource
         var type = modelInput?.DataType ?? TensorDataType.Fp32;
         using var reader = new StreamReader(path, Encoding.UTF8);
         var header = reader.ReadLine() ?? throw new CommandException($"{name}: the file is empty (a header row is needed)");
-        var columns = SplitCsv(header);
+        var columns = CsvLine.Split(header);
         int[]? numeric = null;
         var batch = new List<double>();
         var lineNumber = 1;
@@ -54,14 +52,14 @@ internal static class BaselineSource
                 continue;
             }
 
-            var fields = SplitCsv(line);
+            var fields = CsvLine.Split(line);
             if (fields.Length != columns.Length)
             {
                 throw new CommandException($"{name}: line {lineNumber}: {fields.Length} fields but the header has {columns.Length}");
             }
 
             // The first data row decides which columns are features: text columns (ids, labels) are left out.
-            numeric ??= [.. Enumerable.Range(0, fields.Length).Where(c => TryParseNumber(fields[c], out _))];
+            numeric ??= [.. Enumerable.Range(0, fields.Length).Where(c => CsvLine.TryParseNumber(fields[c], out _))];
             if (numeric.Length == 0)
             {
                 throw new CommandException($"{name}: line {lineNumber}: no column is numeric");
@@ -69,7 +67,7 @@ internal static class BaselineSource
 
             foreach (var column in numeric)
             {
-                if (!TryParseNumber(fields[column], out var value))
+                if (!CsvLine.TryParseNumber(fields[column], out var value))
                 {
                     throw new CommandException($"{name}: line {lineNumber}, column {column + 1} ('{columns[column]}'): '{fields[column]}' is not a number");
                 }
@@ -105,7 +103,7 @@ internal static class BaselineSource
                 $"the CSV gives rows of {features} values but input '{modelInput.Name}' has shape {InferenceTensor.FormatShape(modelInput.Shape)}; use a .npy file for it");
         }
 
-        return new InferenceTensor(tensor, type, shape, Encode(values.ToArray(), type));
+        return new InferenceTensor(tensor, type, shape, Encode(values, type));
     }
 
     private static IEnumerable<IReadOnlyList<InferenceTensor>> Jsonl(string path)
@@ -143,7 +141,16 @@ internal static class BaselineSource
 
     private static IEnumerable<IReadOnlyList<InferenceTensor>> Npy(string path, string tensor, TensorMetadata? modelInput, int batchRows)
     {
-        var array = NpyArray.Read(path);
+        NpyArray array;
+        try
+        {
+            array = NpyArray.Read(path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CommandException(ex.Message, ex);
+        }
+
         var rows = array.Shape.Length == 0 ? 1 : array.Shape[0];
         long[] rowShape = array.Shape.Length == 0 ? [] : array.Shape[1..];
         var rowBytes = InferenceTensor.ElementCountOf(rowShape) * array.DataType.ElementSize();
@@ -155,9 +162,19 @@ internal static class BaselineSource
             var slice = new InferenceTensor(tensor, array.DataType, shape, data);
             if (modelInput is not null && modelInput.DataType != array.DataType)
             {
-                // The model decides the element type: convert, as numpy's astype would.
-                var converted = Encode(Decode(slice, Path.GetFileName(path)), modelInput.DataType);
-                slice.Dispose();
+                // The model decides the element type: convert, refusing a value the model's type cannot hold.
+                var size = modelInput.DataType.ElementSize();
+                if (size == 0)
+                {
+                    throw new CommandException($"the model's input is {modelInput.DataType.ToWireName()}, which a numeric data file cannot fill");
+                }
+
+                var converted = new byte[slice.ElementCount * size];
+                if (!TensorValues.TryConvert(slice.Data.Span, array.DataType, converted, modelInput.DataType, out var problem))
+                {
+                    throw new CommandException($"{Path.GetFileName(path)}: row {start} on: {problem}");
+                }
+
                 slice = new InferenceTensor(tensor, modelInput.DataType, shape, converted);
             }
 
@@ -165,18 +182,8 @@ internal static class BaselineSource
         }
     }
 
-    private static double[] Decode(InferenceTensor tensor, string name)
-    {
-        var count = tensor.ElementCount;
-        var sink = new ListSink(new List<double>((int)count));
-        DriftFeatures.Visit(tensor, new FeatureLayout(count, 1, 1, 1), 0, 1, ref sink);
-        return sink.Values.Count == count
-            ? [.. sink.Values]
-            : throw new CommandException($"{name}: holds NaN or infinite values, which cannot be converted for the model");
-    }
-
     /// <summary>Little-endian bytes of <paramref name="values"/> as <paramref name="type"/>.</summary>
-    private static byte[] Encode(double[] values, TensorDataType type)
+    private static byte[] Encode(List<double> values, TensorDataType type)
     {
         var size = type.ElementSize();
         if (size == 0)
@@ -184,84 +191,15 @@ internal static class BaselineSource
             throw new CommandException($"the model's input is {type.ToWireName()}, which a numeric data file cannot fill");
         }
 
-        var bytes = new byte[values.Length * size];
-        var span = bytes.AsSpan();
-        for (var i = 0; i < values.Length; i++)
+        var bytes = new byte[values.Count * size];
+        for (var i = 0; i < values.Count; i++)
         {
-            var at = span[(i * size)..];
-            var v = values[i];
-            switch (type)
+            if (!TensorValues.TryWriteData(bytes.AsSpan(i * size), type, values[i]))
             {
-                case TensorDataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(at, (float)v); break;
-                case TensorDataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(at, v); break;
-                case TensorDataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(at, (Half)v); break;
-                case TensorDataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(at, BFloat16Bits.FromDouble(v)); break;
-                case TensorDataType.Bool: at[0] = v != 0 ? (byte)1 : (byte)0; break;
-                case TensorDataType.UInt8: at[0] = checked((byte)v); break;
-                case TensorDataType.Int8: at[0] = unchecked((byte)checked((sbyte)v)); break;
-                case TensorDataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(at, checked((ushort)v)); break;
-                case TensorDataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(at, checked((short)v)); break;
-                case TensorDataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(at, checked((uint)v)); break;
-                case TensorDataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(at, checked((int)v)); break;
-                case TensorDataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(at, checked((ulong)v)); break;
-                default: BinaryPrimitives.WriteInt64LittleEndian(at, checked((long)v)); break;
+                throw new CommandException($"the value {TensorValues.Format(values[i])} does not fit the model's input type {type.ToWireName()}");
             }
         }
 
         return bytes;
-    }
-
-    private static bool TryParseNumber(string text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
-
-    /// <summary>Splits a CSV line on commas; fields may be double-quoted (with "" for a quote inside).</summary>
-    private static string[] SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString().Trim());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        fields.Add(field.ToString().Trim());
-        return [.. fields];
-    }
-
-    private readonly struct ListSink(List<double> values) : IFeatureSink
-    {
-        public List<double> Values => values;
-
-        public void Add(double value) => values.Add(value);
     }
 }

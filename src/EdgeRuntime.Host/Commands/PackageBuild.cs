@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +20,7 @@ namespace EdgeRuntime.Host.Commands;
 internal static class PackageBuild
 {
     public static readonly string[] ValuedOptions =
-        ["--model-dir", "--name", "--version", "--key", "--baseline", "--smoke-input", "--description", "--quantization", "--out"];
+        ["--model-dir", "--name", "--version", "--key", "--baseline", "--smoke-input", "--preprocessing", "--description", "--quantization", "--out"];
 
     public static readonly string[] Flags = ["--unsigned", "--no-smoke-test"];
 
@@ -80,6 +81,9 @@ internal static class PackageBuild
         var files = CollectFiles(root);
         var existing = ReadExistingManifest(root);
         var baseline = options.Value("--baseline") is { } baselinePath ? ReadJson(baselinePath, "--baseline", Json.DriftBaseline) : existing?.DriftBaseline;
+        var preprocessing = options.Value("--preprocessing") is { } preprocessingPath
+            ? ReadPreprocessing(preprocessingPath)
+            : existing?.Preprocessing;
 
         using var session = Load(name, version, modelPath);
         var smokeTest = await SmokeTestAsync(session, options).ConfigureAwait(false);
@@ -94,6 +98,7 @@ internal static class PackageBuild
             Quantization = options.Value("--quantization") ?? existing?.Quantization ?? QuantizationInspector.Inspect(modelPath).Summary,
             DriftBaseline = baseline,
             SmokeTest = smokeTest,
+            Preprocessing = preprocessing,
             CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
 
@@ -180,6 +185,20 @@ internal static class PackageBuild
         return File.Exists(path) ? ReadJson(path, path, ContractsJsonContext.Default.ModelManifest) : null;
     }
 
+    /// <summary>An <c>{"image": {...}}</c> object, checked here so a mistake stops the build before the model runs.</summary>
+    private static ModelPreprocessing ReadPreprocessing(string path)
+    {
+        var preprocessing = ReadJson(path, "--preprocessing", Json.ModelPreprocessing);
+        if (preprocessing.Image is null)
+        {
+            throw new CommandException($"--preprocessing {path}: has no \"image\" object (e.g. {{\"image\": {{\"width\": 224, \"height\": 224}}}})");
+        }
+
+        return EdgePackageFormat.PreprocessingProblem(preprocessing) is { } problem
+            ? throw new CommandException($"--preprocessing {path}: {problem}")
+            : preprocessing;
+    }
+
     private static T ReadJson<T>(string path, string what, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
         if (!File.Exists(path))
@@ -260,6 +279,10 @@ internal static class PackageBuild
         static string Tensors(IReadOnlyList<ManifestTensor>? tensors) =>
             string.Join(", ", (tensors ?? []).Select(t => $"{t.Name} {t.Datatype} {InferenceTensor.FormatShape([.. t.Shape])}"));
 
+        static string Image(ImagePreprocessing? image) => image is null
+            ? "none"
+            : string.Create(CultureInfo.InvariantCulture, $"image {image.Width?.ToString(CultureInfo.InvariantCulture) ?? "input"} x {image.Height?.ToString(CultureInfo.InvariantCulture) ?? "input"}, {image.Resize ?? "stretch"}, {image.Layout ?? "nchw"}, {image.Color ?? "rgb"}");
+
         var files = manifest.Files!;
         var text = new StringBuilder()
             .AppendLine($"built:          {path} ({new FileInfo(path).Length} bytes)")
@@ -276,6 +299,7 @@ internal static class PackageBuild
             .AppendLine($"outputs:        {Tensors(manifest.Outputs)}")
             .AppendLine($"quantization:   {manifest.Quantization ?? "unknown"}")
             .AppendLine($"drift baseline: {(manifest.DriftBaseline is { } b ? $"{b.Inputs.Count} input and {b.Outputs?.Count ?? 0} output features" : "none")}")
+            .AppendLine($"preprocessing:  {Image(manifest.Preprocessing?.Image)}")
             .AppendLine($"smoke test:     {(manifest.SmokeTest is { } s ? $"{s.Inputs.Count} input(s), {s.Expected.Count} expected output(s)" : "none")}")
             .ToString();
     }

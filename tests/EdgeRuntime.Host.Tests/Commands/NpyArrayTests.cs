@@ -1,6 +1,6 @@
 using System.Text;
+using EdgeRuntime.Device.Batch.Inputs;
 using EdgeRuntime.Device.Inference;
-using EdgeRuntime.Host.Commands;
 
 namespace EdgeRuntime.Host.Tests.Commands;
 
@@ -38,7 +38,7 @@ public sealed class NpyArrayTests
     {
         var bytes = NpyFile.Write(descr, [1], new byte[8], fortran: fortran);
 
-        Assert.That(() => NpyArray.Parse(bytes, "x.npy"), Throws.InstanceOf<CommandException>().With.Message.Contains(message));
+        Assert.That(() => NpyArray.Parse(bytes, "x.npy"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(message));
     }
 
     [Test]
@@ -46,7 +46,7 @@ public sealed class NpyArrayTests
     {
         var bytes = NpyFile.Write("<f4", [4], new byte[12]);
 
-        Assert.That(() => NpyArray.Parse(bytes, "t.npy"), Throws.InstanceOf<CommandException>().With.Message.Contains("needs 16 bytes"));
+        Assert.That(() => NpyArray.Parse(bytes, "t.npy"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("needs 16 bytes"));
     }
 }
 

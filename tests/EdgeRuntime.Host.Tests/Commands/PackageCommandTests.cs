@@ -159,9 +159,30 @@ public sealed class PackageCommandTests
         });
     }
 
+    [Test]
+    public async Task Build_Preprocessing_GoesIntoTheManifestAndABadOneStopsTheBuild()
+    {
+        var good = Path.Combine(_data, "preprocessing.json");
+        await File.WriteAllTextAsync(good, """{"image": {"width": 192, "height": 48, "resize": "letterbox", "layout": "nchw", "color": "bgr", "mean": [0.5], "std": [0.5, 0.5, 0.5], "pad_value": 114}}""");
+        var bad = Path.Combine(_data, "bad-preprocessing.json");
+        await File.WriteAllTextAsync(bad, """{"image": {"width": 192, "std": [0.5, 0, 0.5]}}""");
+
+        var build = await RunAsync("package", "build", "--model-dir", _modelDir, "--name", "float_mlp", "--version", "5", "--unsigned", "--no-smoke-test", "--preprocessing", good, "--out", Package());
+        var inspect = await CommandProcess.RunAsync(_data, "package", "inspect", Package());
+        var refused = await CommandProcess.RunAsync(_data, "package", "build", "--model-dir", _modelDir, "--name", "float_mlp", "--version", "6", "--unsigned", "--no-smoke-test", "--preprocessing", bad, "--out", Package("bad"));
+
+        Assert.That(build.Output, Does.Contain("preprocessing:  image 192 x 48, letterbox, nchw, bgr"));
+        var image = JsonSerializer.Deserialize(inspect.Output, ContractsJsonContext.Default.ModelManifest)!.Preprocessing!.Image!;
+        Assert.That((image.Width, image.Height, image.Resize, image.Color, image.PadValue), Is.EqualTo((192, 48, "letterbox", "bgr", 114)));
+        Assert.That(image.Std, Is.EqualTo(new[] { 0.5, 0.5, 0.5 }));
+        Assert.That(refused.ExitCode, Is.EqualTo(2));
+        Assert.That(refused.Error, Does.Contain("preprocessing.image.std[1] is 0; it must be a finite number other than 0"));
+        Assert.That(File.Exists(Package("bad")), Is.False);
+    }
+
     private string Key(string kind, string name = "publisher") => Path.Combine(_data, "keys", $"{name}.{kind}.pem");
 
-    private string Package() => Path.Combine(_data, "out", "model.edgepkg");
+    private string Package(string name = "model") => Path.Combine(_data, "out", $"{name}.edgepkg");
 
     private async Task<CommandProcess.Result> RunAsync(params string[] args)
     {

@@ -17,6 +17,9 @@ internal static class SyntheticModels
     private const string ModelDomain = "ai.edge-runtime.synthetic";
     private const int ComputeBoundWidth = 1024;
 
+    /// <summary>The input width of <see cref="Scorer"/>.</summary>
+    public const int ScorerFeatures = 64;
+
     private static readonly TensorDataType[] AllTypesList =
     [
         TensorDataType.Bool,
@@ -316,6 +319,33 @@ internal static class SyntheticModels
             .AddOutput("y", DataType.Float, BatchDimension, p.Width)
             .Build();
         return new SyntheticModel("compute_bound", Version, description, bytes);
+    }
+
+    /// <summary>
+    /// A compute-heavy scorer for batch-job benchmarks: 64 features through dense 64 × 1024, 1024 × 1024 and 1024 × 8
+    /// layers, <c>scores = Relu(Relu(x · W1) · W2) · W3</c>. Like a real classifier its rows are small next to its
+    /// compute, so a batch job's cost beside the model is mostly reading rows and writing their results.
+    /// Input <c>x</c> FP32 [batch, 64]; output <c>scores</c> FP32 [batch, 8].
+    /// </summary>
+    public static SyntheticModel Scorer()
+    {
+        const int features = ScorerFeatures, hidden = ComputeBoundWidth, classes = 8;
+        const string description =
+            "Scorer benchmark model: scores = Relu(Relu(x * W1) * W2) * W3 with dense 64 x 1024, 1024 x 1024 and 1024 x 8 float weights. " +
+            "Input 'x' FP32 [batch, 64]; output 'scores' FP32 [batch, 8].";
+        var bytes = NewBuilder("scorer", description)
+            .AddInput("x", DataType.Float, BatchDimension, features)
+            .AddInitializer("w1", [features, hidden], Matrix(features, hidden, (i, j) => ((((7 * i) + (13 * j)) % 17) - 8) / 32f))
+            .AddInitializer("w2", [hidden, hidden], [.. ComputeBoundWeights.Weights2])
+            .AddInitializer("w3", [hidden, classes], Matrix(hidden, classes, (i, j) => ((((3 * i) + (17 * j)) % 13) - 6) / 256f))
+            .AddNode("MatMul", ["x", "w1"], ["h1_matmul"])
+            .AddNode("Relu", ["h1_matmul"], ["h1"])
+            .AddNode("MatMul", ["h1", "w2"], ["h2_matmul"])
+            .AddNode("Relu", ["h2_matmul"], ["h2"])
+            .AddNode("MatMul", ["h2", "w3"], ["scores"])
+            .AddOutput("scores", DataType.Float, BatchDimension, classes)
+            .Build();
+        return new SyntheticModel("scorer", Version, description, bytes);
     }
 
     private static OnnxModelBuilder NewBuilder(string name, string description) =>

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeRuntime.Device.Batch.Inputs;
+
+/// <summary>
+/// One line of a CSV file, as batch inputs and <c>edge-runtime baseline</c> read them: comma-separated fields, each
+/// optionally double-quoted with <c>""</c> for a quote inside, surrounding spaces trimmed. A quoted field cannot span
+/// lines. Numbers are invariant-culture decimals (<c>1.5</c>, <c>-2e3</c>).
+/// </summary>
+internal static class CsvLine
+{
+    /// <summary>The fields of <paramref name="line"/>.</summary>
+    public static string[] Split(string line)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString().Trim());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        fields.Add(field.ToString().Trim());
+        return [.. fields];
+    }
+
+    /// <summary>Parses a field as a number, in the invariant culture.</summary>
+    public static bool TryParseNumber(string text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+}
