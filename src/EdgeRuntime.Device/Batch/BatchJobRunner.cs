@@ -112,12 +112,24 @@ public sealed partial class BatchJobRunner
         LogStarted(_logger, run.Id, run.Model.Name, run.Model.Version, spec.Input.Path, run.OutputPath, run.StartIndex, run.BatchSize, run.Parallelism);
         using var pipeline = new BatchPipeline(run, _options.Nice, _logger, CountRows(run), cancellationToken);
         pipeline.Start();
-        while (!pipeline.Completion.IsCompleted)
+        try
         {
-            await Task.WhenAny(pipeline.Completion, Task.Delay(ProgressInterval, _time, CancellationToken.None)).ConfigureAwait(false);
+            while (!pipeline.Completion.IsCompleted)
+            {
+                await Task.WhenAny(pipeline.Completion, Task.Delay(ProgressInterval, _time, CancellationToken.None)).ConfigureAwait(false);
+                if (!pipeline.Completion.IsCompleted)
+                {
+                    progress?.Report(Status(run, spec, pipeline, BatchJobStates.Running, null, startedMs, started, final: false));
+                }
+            }
+        }
+        finally
+        {
+            // A progress handler that threw must not leave threads running over a closed job database.
             if (!pipeline.Completion.IsCompleted)
             {
-                progress?.Report(Status(run, spec, pipeline, BatchJobStates.Running, null, startedMs, started, final: false));
+                pipeline.Stop();
+                await pipeline.Completion.ConfigureAwait(false);
             }
         }
 

@@ -1,3 +1,4 @@
+using EdgeRuntime.Contracts.Batch;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.Device.Batch;
@@ -14,7 +15,20 @@ public sealed partial class BatchJobService
     /// </summary>
     private async Task RunSchedulesAsync(CancellationToken cancellationToken)
     {
-        var schedules = _options.Schedules.Where(s => s.Value.Enabled).Select(s => BatchSchedule.Parse(s.Key, s.Value)).ToList();
+        var schedules = new List<BatchSchedule>();
+        foreach (var (name, options) in _options.Schedules.Where(s => s.Value.Enabled))
+        {
+            try
+            {
+                schedules.Add(BatchSchedule.Parse(name, options));
+            }
+            catch (Exception ex) when (ex is FormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                // The options validator refuses these at start; a service built without it skips the schedule.
+                LogScheduleInvalid(_logger, name, ex.Message);
+            }
+        }
+
         if (schedules.Count == 0)
         {
             return;
@@ -52,7 +66,7 @@ public sealed partial class BatchJobService
 
     private void Fire(BatchSchedule schedule, DateTimeOffset occurrence, Dictionary<string, string> last)
     {
-        if (last.TryGetValue(schedule.Name, out var previous) && Get(previous) is { } status && !Contracts.Batch.BatchJobStates.IsFinished(status.State))
+        if (last.TryGetValue(schedule.Name, out var previous) && Get(previous) is { } status && !BatchJobStates.IsFinished(status.State))
         {
             LogScheduleSkipped(_logger, schedule.Name, occurrence, previous, status.State);
             return;
@@ -72,6 +86,9 @@ public sealed partial class BatchJobService
 
     [LoggerMessage(EventId = 1826, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: skipping the run at {Occurrence}, its previous job {Job} is still {State}")]
     private static partial void LogScheduleSkipped(ILogger logger, string schedule, DateTimeOffset occurrence, string job, string state);
+
+    [LoggerMessage(EventId = 1828, Level = LogLevel.Error, Message = "Batch schedule {Schedule} is invalid and does not run: {Reason}")]
+    private static partial void LogScheduleInvalid(ILogger logger, string schedule, string reason);
 
     [LoggerMessage(EventId = 1827, Level = LogLevel.Warning, Message = "Batch schedule {Schedule}: the job for {Occurrence} was refused: {Reason}")]
     private static partial void LogScheduleRefused(ILogger logger, string schedule, DateTimeOffset occurrence, string reason);

@@ -84,10 +84,19 @@ public sealed partial class BatchJobService : BackgroundService
             throw new BatchJobException("a batch job needs a model, an input path and an output path");
         }
 
-        var resolved = Resolve(spec);
+        BatchJobSpec resolved;
+        try
+        {
+            resolved = Resolve(spec);
 
-        // Refused now rather than after a wait in the queue: the model and version must be in the store.
-        BatchModel.Resolve(_runtime.ModelRepositoryPath, resolved.Model, resolved.Version);
+            // Refused now rather than after a wait in the queue: the model and version must be in the store.
+            BatchModel.Resolve(_runtime.ModelRepositoryPath, resolved.Model, resolved.Version);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex);
+        }
+
         lock (_gate)
         {
             EnsureLoaded();
@@ -350,8 +359,9 @@ public sealed partial class BatchJobService : BackgroundService
             {
                 await BatchEventSpool.ImportAsync(directory, _recorder, _logger, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Left in the spool for the next attempt; a failing import must not stop the host.
                 LogSpoolFailed(_logger, directory, ex.Message);
             }
 

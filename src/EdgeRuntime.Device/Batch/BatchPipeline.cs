@@ -95,6 +95,9 @@ internal sealed partial class BatchPipeline : IDisposable
         }
     }
 
+    /// <summary>Stops the run as a cancellation would: uncommitted batches are dropped.</summary>
+    public void Stop() => _stop.Cancel();
+
     /// <summary>Returns the rows of batches that never ran; call once <see cref="Completion"/> is done.</summary>
     public void Dispose()
     {
