@@ -1,7 +1,10 @@
 namespace EdgeRuntime.Device.Batch;
 
-/// <summary>One result of a row for the <c>results</c> table.</summary>
-internal readonly record struct BatchResultRecord(long Index, string Key, string Output, string DataType, string Shape, byte[] Data, byte[]? Value);
+/// <summary>
+/// One result of a row for the <c>results</c> table, its text already UTF-8 (encoded by the worker, so the single
+/// committing thread only copies bytes into SQLite).
+/// </summary>
+internal readonly record struct BatchResultRecord(long Index, byte[] Key, byte[] Output, byte[] DataType, byte[] Shape, byte[] Data, byte[]? Value);
 
 /// <summary>One row's error for the <c>errors</c> table.</summary>
 internal readonly record struct BatchErrorRecord(long Index, string Key, string Error);

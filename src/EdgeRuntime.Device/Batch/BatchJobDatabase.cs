@@ -27,11 +27,15 @@ internal sealed class BatchJobDatabase : IDisposable
         "CREATE TABLE IF NOT EXISTS results (idx INTEGER NOT NULL, key TEXT NOT NULL, output TEXT NOT NULL, datatype TEXT NOT NULL, "
         + "shape TEXT NOT NULL, data BLOB NOT NULL, value TEXT, PRIMARY KEY (idx, output)) WITHOUT ROWID;";
 
+    /// <summary>Rows per multi-row insert: 32 × 7 parameters stay far below SQLite's limit of 32766.</summary>
+    private const int ResultsPerStatement = 32;
+
     private readonly SQLiteConnection _connection;
     private readonly Dictionary<string, string?> _values;
     private Statement? _setValue;
     private Statement? _insertError;
     private Statement? _insertResult;
+    private Statement? _insertResults;
     private bool _disposed;
 
     private BatchJobDatabase(string path, SQLiteConnection connection, Dictionary<string, string?> values)
@@ -143,13 +147,7 @@ internal sealed class BatchJobDatabase : IDisposable
         {
             foreach (var batch in batches)
             {
-                foreach (var result in batch.Results)
-                {
-                    _insertResult ??= new Statement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-                    _insertResult.Bind(1, result.Index).Bind(2, result.Key).Bind(3, result.Output).Bind(4, result.DataType).Bind(5, result.Shape)
-                        .BindBlob(6, result.Data).Bind(7, result.Value).Run();
-                }
-
+                InsertResults(batch.Results);
                 foreach (var error in batch.Errors)
                 {
                     _insertError ??= new Statement(_connection, "INSERT INTO errors (idx, key, error) VALUES (?1, ?2, ?3)");
@@ -179,6 +177,7 @@ internal sealed class BatchJobDatabase : IDisposable
         _setValue?.Dispose();
         _insertError?.Dispose();
         _insertResult?.Dispose();
+        _insertResults?.Dispose();
         _connection.Dispose();
     }
 
@@ -224,6 +223,39 @@ internal sealed class BatchJobDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Inserts results <see cref="ResultsPerStatement"/> to a statement while there are that many (one statement
+    /// step per row costs more than the row), the rest one by one.
+    /// </summary>
+    private void InsertResults(List<BatchResultRecord> results)
+    {
+        var next = 0;
+        if (results.Count >= ResultsPerStatement)
+        {
+            _insertResults ??= new Statement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES " + string.Join(", ", Enumerable.Repeat("(?, ?, ?, ?, ?, ?, ?)", ResultsPerStatement)));
+            for (; next + ResultsPerStatement <= results.Count; next += ResultsPerStatement)
+            {
+                for (var i = 0; i < ResultsPerStatement; i++)
+                {
+                    BindResult(_insertResults, 7 * i, results[next + i]);
+                }
+
+                _insertResults.Run();
+            }
+        }
+
+        for (; next < results.Count; next++)
+        {
+            _insertResult ??= new Statement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            BindResult(_insertResult, 0, results[next]);
+            _insertResult.Run();
+        }
+    }
+
+    private static void BindResult(Statement statement, int offset, in BatchResultRecord result) =>
+        statement.Bind(offset + 1, result.Index).Bind(offset + 2, result.Key).Bind(offset + 3, result.Output).Bind(offset + 4, result.DataType)
+            .Bind(offset + 5, result.Shape).BindBlob(offset + 6, result.Data).Bind(offset + 7, result.Value);
+
     private void SetValue(string name, string? value)
     {
         _setValue ??= new Statement(_connection, "INSERT INTO job (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
@@ -255,6 +287,9 @@ internal sealed class BatchJobDatabase : IDisposable
     {
         /// <summary>SQLITE_TRANSIENT: SQLite copies bound text before the call returns.</summary>
         private static readonly IntPtr Transient = new(-1);
+
+        /// <summary>Rows per multi-row insert: 32 × 7 parameters stay far below SQLite's limit of 32766.</summary>
+        private const int ResultsPerStatement = 32;
 
         private readonly SQLiteConnection _connection;
         private readonly sqlite3_stmt _handle;

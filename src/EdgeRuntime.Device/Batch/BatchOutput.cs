@@ -29,7 +29,19 @@ internal sealed class BatchOutput
     // Keys, errors and BYTES values stay readable in the file (JSONL is not embedded in HTML, the reason for the default escaping).
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _jsonBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _json;
+
+    [ThreadStatic]
+    private static (long[] Shape, byte[] Text)? _lastShape;
+
     private readonly string[] _outputs;
+
+    /// <summary>Per kept output: its name and datatype in UTF-8, for the <c>results</c> table.</summary>
+    private readonly (byte[] Name, byte[] DataType)[] _utf8;
 
     /// <summary>Per kept output: the elements of one row when they are fixed and few enough to flatten into CSV columns; -1 otherwise.</summary>
     private readonly int[] _flattened;
@@ -42,6 +54,7 @@ internal sealed class BatchOutput
         Format = format;
         _outputs = [.. outputs.Select(o => o.Name)];
         _flattened = new int[outputs.Count];
+        _utf8 = [.. outputs.Select(o => (Encoding.UTF8.GetBytes(o.Name), Encoding.UTF8.GetBytes(o.DataType.ToWireName())))];
         for (var i = 0; i < outputs.Count; i++)
         {
             var rowShape = batched ? outputs[i].Shape.AsSpan(1) : outputs[i].Shape.AsSpan();
@@ -117,10 +130,12 @@ internal sealed class BatchOutput
         switch (Format)
         {
             case Sqlite:
-                foreach (var output in outputs)
+                var utf8Key = Encoding.UTF8.GetBytes(key);
+                for (var i = 0; i < outputs.Count; i++)
                 {
+                    var output = outputs[i];
                     byte[]? value = output.ElementCount <= MaxValueElements ? JsonArray(output) : null;
-                    batch.Results.Add(new BatchResultRecord(index, key, output.Name, output.DataType.ToWireName(), InferenceTensor.FormatShape(output.Shape), output.Data.ToArray(), value));
+                    batch.Results.Add(new BatchResultRecord(index, utf8Key, _utf8[i].Name, _utf8[i].DataType, ShapeText(output.Shape), output.Data.ToArray(), value));
                 }
 
                 break;
@@ -200,15 +215,29 @@ internal sealed class BatchOutput
         }
     }
 
+    /// <summary>The tensor's values as a JSON array, in UTF-8; written with this thread's writer, which is kept for the next row.</summary>
     private static byte[] JsonArray(InferenceTensor tensor)
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        var buffer = _jsonBuffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var json = _json ??= new Utf8JsonWriter(buffer, JsonOptions);
+        json.Reset(buffer);
+        JsonTensorDataWriter.Write(json, tensor);
+        json.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A shape as text (<c>[1,8]</c>), in UTF-8; the rows of a job mostly share one, so the last one is reused.</summary>
+    private static byte[] ShapeText(long[] shape)
+    {
+        if (_lastShape is { } last && last.Shape.AsSpan().SequenceEqual(shape))
         {
-            JsonTensorDataWriter.Write(json, tensor);
+            return last.Text;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        var text = Encoding.UTF8.GetBytes(InferenceTensor.FormatShape(shape));
+        _lastShape = (shape.ToArray(), text);
+        return text;
     }
 
     private static void WriteCsvStart(MemoryStream text, long index, string key, string? error)
