@@ -1,3 +1,4 @@
+using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Deployment.Packages;
 using EdgeRuntime.Device.Inference;
@@ -21,6 +22,7 @@ builder.Services.AddPackages();
 builder.Services.AddServing();
 builder.Services.AddTelemetry(builder.Configuration);
 builder.Services.AddSync(builder.Configuration);
+builder.Services.AddBatch(builder.Configuration);
 
 var app = builder.Build();
 app.MapEdgeRuntimeApi();

@@ -1,18 +1,487 @@
 using EdgeRuntime.Contracts.Batch;
+using EdgeRuntime.Device.Deployment;
+using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeRuntime.Device.Batch;
 
 /// <summary>The host's batch jobs: submitted through the local API, the hub or a schedule, run in the background, resumed after a restart.</summary>
-public sealed class BatchJobService
+/// <remarks>
+/// Up to <see cref="BatchOptions.MaxConcurrentJobs"/> run at once, the rest wait queued, oldest first. Every job is kept
+/// in <c>&lt;data&gt;/batch/jobs.json</c> before <see cref="Submit"/> returns, so a host that stops — cleanly or killed —
+/// resumes its queued and running jobs at the next start from their checkpoints. The service also imports the
+/// <c>batch_job_finished</c> events that jobs run outside the host spooled, and starts the configured schedules.
+/// </remarks>
+public sealed partial class BatchJobService : BackgroundService
 {
-    /// <summary>Queues <paramref name="spec"/> (paths relative to <c>&lt;data&gt;/batch</c>, checked against the allowed roots) and returns its status.</summary>
+    /// <summary>Finished jobs kept in the list; older ones are forgotten (their results stay where they were written).</summary>
+    internal const int KeepFinished = 100;
+
+    private static readonly TimeSpan SpoolInterval = TimeSpan.FromSeconds(5);
+
+    private readonly EdgeRuntimeOptions _runtime;
+    private readonly BatchOptions _options;
+    private readonly ILogger _logger;
+    private readonly TelemetryRecorder? _recorder;
+    private readonly DeviceMetrics? _metrics;
+    private readonly TimeProvider _time;
+    private readonly BatchJobRunner _runner;
+    private readonly BatchPaths _paths;
+    private readonly string _registryPath;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
+    private bool _loaded;
+    private bool _started;
+    private CancellationToken _stopping;
+
+    public BatchJobService(
+        IOptions<EdgeRuntimeOptions> runtime,
+        IOptions<BatchOptions> options,
+        DeviceProfile profile,
+        ILoggerFactory loggerFactory,
+        TelemetryRecorder? recorder = null,
+        DeviceMetrics? metrics = null,
+        TimeProvider? time = null)
+        : this(runtime.Value, options.Value, profile, loggerFactory, recorder, metrics, time, openInput: null)
+    {
+    }
+
+    internal BatchJobService(
+        EdgeRuntimeOptions runtime,
+        BatchOptions options,
+        DeviceProfile profile,
+        ILoggerFactory loggerFactory,
+        TelemetryRecorder? recorder,
+        DeviceMetrics? metrics,
+        TimeProvider? time,
+        BatchInputOpener? openInput)
+    {
+        _runtime = runtime;
+        _options = options;
+        _logger = loggerFactory.CreateLogger<BatchJobService>();
+        _recorder = recorder;
+        _metrics = metrics;
+        _time = time ?? TimeProvider.System;
+        _runner = new BatchJobRunner(runtime, options, profile, loggerFactory, inHost: true, recorder, metrics, _time, openInput);
+        _paths = new BatchPaths(runtime, options);
+        _registryPath = Path.Combine(_paths.BatchDirectory, "jobs.json");
+    }
+
+    /// <summary>
+    /// Queues <paramref name="spec"/> (paths relative to <c>&lt;data&gt;/batch</c>, checked against the allowed roots) and
+    /// returns its status. Submitting the id of a job that has not finished returns that job's status instead of
+    /// running it twice; the id of a finished one runs it again (which resumes it, or does nothing if it completed).
+    /// </summary>
     /// <exception cref="BatchJobException">The job is refused, with the reason.</exception>
-    public BatchJobStatus Submit(BatchJobSpec spec) => throw new NotSupportedException("scaffold: the job service is being written");
+    public BatchJobStatus Submit(BatchJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (string.IsNullOrWhiteSpace(spec.Model) || string.IsNullOrWhiteSpace(spec.Input.Path) || string.IsNullOrWhiteSpace(spec.Output))
+        {
+            throw new BatchJobException("a batch job needs a model, an input path and an output path");
+        }
 
-    public IReadOnlyList<BatchJobStatus> List() => throw new NotSupportedException("scaffold: the job service is being written");
+        BatchJobSpec resolved;
+        try
+        {
+            resolved = Resolve(spec);
 
-    public BatchJobStatus? Get(string id) => throw new NotSupportedException("scaffold: the job service is being written");
+            // Refused now rather than after a wait in the queue: the model and version must be in the store.
+            BatchModel.Resolve(_runtime.ModelRepositoryPath, resolved.Model, resolved.Version);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex);
+        }
+
+        lock (_gate)
+        {
+            EnsureLoaded();
+            if (_jobs.TryGetValue(resolved.Id!, out var existing) && !BatchJobStates.IsFinished(existing.Status.State))
+            {
+                return existing.Status;
+            }
+
+            var busy = _jobs.Values.FirstOrDefault(j => !BatchJobStates.IsFinished(j.Status.State) && j.Spec.Output == resolved.Output);
+            if (busy is not null)
+            {
+                throw new BatchJobException($"job {busy.Spec.Id} is writing to {resolved.Output} already");
+            }
+
+            var job = new Job(resolved, Queued(resolved), _time.GetUtcNow().ToUnixTimeMilliseconds());
+            _jobs[resolved.Id!] = job;
+            try
+            {
+                Save();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _jobs.Remove(resolved.Id!);
+                if (existing is not null)
+                {
+                    _jobs[resolved.Id!] = existing;
+                }
+
+                throw new BatchJobException($"cannot record the job in {_registryPath}: {ex.Message}", ex);
+            }
+
+            LogQueued(_logger, resolved.Id!, resolved.Trigger, resolved.Model, resolved.Output);
+            StartQueued();
+            return job.Status;
+        }
+    }
+
+    /// <summary>Every job the host knows, newest first: the unfinished ones and the last finished ones.</summary>
+    public IReadOnlyList<BatchJobStatus> List()
+    {
+        lock (_gate)
+        {
+            EnsureLoaded();
+            return [.. _jobs.Values.OrderByDescending(j => j.SubmittedMs).ThenByDescending(j => j.Spec.Id, StringComparer.Ordinal).Select(j => j.Status)];
+        }
+    }
+
+    /// <summary>A job's status; null for an unknown id.</summary>
+    public BatchJobStatus? Get(string id)
+    {
+        lock (_gate)
+        {
+            EnsureLoaded();
+            return _jobs.TryGetValue(id, out var job) ? job.Status : null;
+        }
+    }
 
     /// <summary>Cancels a queued or running job; false when there is no such unfinished job.</summary>
-    public bool Cancel(string id) => throw new NotSupportedException("scaffold: the job service is being written");
+    public bool Cancel(string id)
+    {
+        BatchJobStatus? cancelled = null;
+        lock (_gate)
+        {
+            EnsureLoaded();
+            if (!_jobs.TryGetValue(id, out var job) || BatchJobStates.IsFinished(job.Status.State))
+            {
+                return false;
+            }
+
+            if (job.Cancellation is { } running)
+            {
+                // The runner stops its threads and reports the job cancelled; RunJobAsync records that.
+                job.CancelRequested = true;
+                running.Cancel();
+                return true;
+            }
+
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            cancelled = job.Status with { State = BatchJobStates.Cancelled, Reason = "cancelled before it started", FinishedMs = now };
+            job.Status = cancelled;
+            SaveLogged();
+        }
+
+        _metrics?.BatchJobs.WithLabels(BatchJobStates.Cancelled).Inc();
+        _runner.Publish(cancelled);
+        LogFinished(_logger, id, cancelled.State, cancelled.Reason ?? "");
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        lock (_gate)
+        {
+            EnsureLoaded();
+            _stopping = stoppingToken;
+            _started = true;
+            StartQueued();
+        }
+
+        try
+        {
+            await Task.WhenAll(ImportSpoolAsync(stoppingToken), RunSchedulesAsync(stoppingToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Stopping: the running jobs saw the token; wait until their checkpoints are closed.
+        Task[] running;
+        lock (_gate)
+        {
+            running = [.. _jobs.Values.Select(j => j.Run).OfType<Task>()];
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    /// <summary>Absolute paths (relative ones under <c>&lt;data&gt;/batch</c>), checked against the allowed roots, and the job id.</summary>
+    private BatchJobSpec Resolve(BatchJobSpec spec)
+    {
+        Directory.CreateDirectory(_paths.BatchDirectory);
+        var input = _paths.Absolute(spec.Input.Path);
+        var output = _paths.Absolute(spec.Output);
+        foreach (var (what, path) in new[] { ("input", input), ("output", output) })
+        {
+            bool allowed;
+            try
+            {
+                allowed = _paths.IsAllowed(path);
+            }
+            catch (IOException ex)
+            {
+                throw new BatchJobException($"the {what} {path} cannot be checked: {ex.Message}", ex);
+            }
+
+            if (!allowed)
+            {
+                throw new BatchJobException(
+                    $"the {what} {path} is outside the folders batch jobs may use ({string.Join(", ", _paths.Roots)}); set {BatchOptions.SectionName}:AllowedRoots to allow it");
+            }
+        }
+
+        return spec with
+        {
+            Id = string.IsNullOrWhiteSpace(spec.Id) ? BatchJobRunner.DefaultJobId(output) : spec.Id,
+            Input = spec.Input with { Path = input },
+            Output = output,
+        };
+    }
+
+    private static BatchJobStatus Queued(BatchJobSpec spec) => new()
+    {
+        Id = spec.Id!,
+        State = BatchJobStates.Queued,
+        Trigger = spec.Trigger,
+        Model = spec.Model,
+        Version = spec.Version,
+        Input = spec.Input.Path,
+        Output = spec.Output,
+        BatchSize = spec.BatchSize ?? 0,
+        Parallelism = spec.Parallelism ?? 0,
+    };
+
+    /// <summary>Starts queued jobs, oldest first, up to the limit; only once the service runs. Called with the gate held.</summary>
+    private void StartQueued()
+    {
+        if (!_started || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var running = _jobs.Values.Count(j => j.Run is not null);
+        foreach (var job in _jobs.Values.Where(j => j.Run is null && j.Status.State == BatchJobStates.Queued).OrderBy(j => j.SubmittedMs).ToList())
+        {
+            if (running >= _options.MaxConcurrentJobs)
+            {
+                return;
+            }
+
+            job.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+            job.Status = job.Status with { State = BatchJobStates.Running, Reason = null };
+            job.Run = Task.Run(() => RunJobAsync(job));
+            running++;
+        }
+    }
+
+    private async Task RunJobAsync(Job job)
+    {
+        var id = job.Spec.Id!;
+        _metrics?.BatchJobsRunning.Inc();
+        BatchJobStatus final;
+        try
+        {
+            lock (_gate)
+            {
+                SaveLogged();
+            }
+
+            var progress = new Progress(this, job);
+            final = await _runner.RunAsync(job.Spec, progress, publishCancelled: false, job.Cancellation!.Token).ConfigureAwait(false);
+        }
+        catch (BatchJobException ex)
+        {
+            final = Failed(job, ex.Message);
+            _runner.Publish(final);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogJobCrashed(_logger, id, ex);
+            final = Failed(job, $"the job failed unexpectedly: {ex.Message}");
+            _runner.Publish(final);
+        }
+        finally
+        {
+            _metrics?.BatchJobsRunning.Dec();
+        }
+
+        // Cancelled because the host stops (not by Cancel): the job stays running in the registry and resumes at the next start.
+        var resumeLater = final.State == BatchJobStates.Cancelled && !job.CancelRequested;
+        if (final.State == BatchJobStates.Cancelled && job.CancelRequested)
+        {
+            _runner.Publish(final);
+        }
+
+        lock (_gate)
+        {
+            job.Status = resumeLater ? final with { State = BatchJobStates.Running, FinishedMs = null, Reason = null } : final;
+            job.Cancellation?.Dispose();
+            job.Cancellation = null;
+            job.Run = null;
+            Trim();
+            SaveLogged();
+            StartQueued();
+        }
+
+        if (!resumeLater)
+        {
+            _metrics?.BatchJobs.WithLabels(final.State).Inc();
+            LogFinished(_logger, id, final.State, final.Reason ?? "");
+        }
+    }
+
+    private BatchJobStatus Failed(Job job, string reason)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return job.Status with { State = BatchJobStates.Failed, Reason = reason, FinishedMs = now };
+    }
+
+    private async Task ImportSpoolAsync(CancellationToken cancellationToken)
+    {
+        if (_recorder is null)
+        {
+            return;
+        }
+
+        var directory = BatchEventSpool.PathUnder(_runtime.DataPath);
+        while (true)
+        {
+            try
+            {
+                await BatchEventSpool.ImportAsync(directory, _recorder, _logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Left in the spool for the next attempt; a failing import must not stop the host.
+                LogSpoolFailed(_logger, directory, ex.Message);
+            }
+
+            await Task.Delay(SpoolInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the registry once: jobs that were running when the host stopped are queued again.</summary>
+    private void EnsureLoaded()
+    {
+        if (_loaded)
+        {
+            return;
+        }
+
+        _loaded = true;
+        var registry = DurableFile.Read(_registryPath, BatchJsonContext.Default.BatchJobRegistry);
+        foreach (var entry in registry?.Jobs ?? [])
+        {
+            if (entry.Spec.Id is not { } id)
+            {
+                continue;
+            }
+
+            var status = entry.Status.State == BatchJobStates.Running ? entry.Status with { State = BatchJobStates.Queued } : entry.Status;
+            _jobs[id] = new Job(entry.Spec, status, entry.SubmittedMs);
+        }
+
+        var resumed = _jobs.Values.Count(j => j.Status.State == BatchJobStates.Queued);
+        if (resumed > 0)
+        {
+            LogResuming(_logger, resumed, _registryPath);
+        }
+    }
+
+    /// <summary>Forgets the oldest finished jobs past <see cref="KeepFinished"/>. Called with the gate held.</summary>
+    private void Trim()
+    {
+        var finished = _jobs.Values.Where(j => BatchJobStates.IsFinished(j.Status.State)).OrderByDescending(j => j.SubmittedMs).Skip(KeepFinished).ToList();
+        foreach (var job in finished)
+        {
+            _jobs.Remove(job.Spec.Id!);
+        }
+    }
+
+    /// <summary>Writes the registry whole (temp file, fsync, rename). Called with the gate held.</summary>
+    private void Save()
+    {
+        Directory.CreateDirectory(_paths.BatchDirectory);
+        var registry = new BatchJobRegistry
+        {
+            Jobs = [.. _jobs.Values.OrderBy(j => j.SubmittedMs).Select(j => new BatchJobEntry { Spec = j.Spec, Status = j.Status, SubmittedMs = j.SubmittedMs })],
+        };
+        DurableFile.Write(_registryPath, registry, BatchJsonContext.Default.BatchJobRegistry);
+    }
+
+    private void SaveLogged()
+    {
+        try
+        {
+            Save();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogRegistryNotSaved(_logger, _registryPath, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1820, Level = LogLevel.Information, Message = "Batch job {Job} queued ({Trigger}): model {Model} into {Output}")]
+    private static partial void LogQueued(ILogger logger, string job, string trigger, string model, string output);
+
+    [LoggerMessage(EventId = 1821, Level = LogLevel.Information, Message = "Batch job {Job} ended {State} {Reason}")]
+    private static partial void LogFinished(ILogger logger, string job, string state, string reason);
+
+    [LoggerMessage(EventId = 1822, Level = LogLevel.Information, Message = "Resuming {Count} batch job(s) queued or running when the host last stopped ({Path})")]
+    private static partial void LogResuming(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 1823, Level = LogLevel.Warning, Message = "Could not save the batch job registry {Path}: {Reason}")]
+    private static partial void LogRegistryNotSaved(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 1824, Level = LogLevel.Error, Message = "Batch job {Job} failed unexpectedly")]
+    private static partial void LogJobCrashed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(EventId = 1825, Level = LogLevel.Warning, Message = "Could not import spooled batch job events from {Directory}: {Reason}")]
+    private static partial void LogSpoolFailed(ILogger logger, string directory, string reason);
+
+    /// <summary>A job the service knows, with the run under way when it runs. Mutated with the gate held.</summary>
+    private sealed class Job(BatchJobSpec spec, BatchJobStatus status, long submittedMs)
+    {
+        private volatile BatchJobStatus _status = status;
+
+        public BatchJobSpec Spec { get; } = spec;
+
+        public BatchJobStatus Status
+        {
+            get => _status;
+            set => _status = value;
+        }
+
+        public long SubmittedMs { get; } = submittedMs;
+
+        public CancellationTokenSource? Cancellation { get; set; }
+
+        public Task? Run { get; set; }
+
+        public bool CancelRequested { get; set; }
+    }
+
+    /// <summary>Keeps a running job's status current, synchronously (no synchronization context to post to).</summary>
+    private sealed class Progress(BatchJobService service, Job job) : IProgress<BatchJobStatus>
+    {
+        public void Report(BatchJobStatus value)
+        {
+            lock (service._gate)
+            {
+                if (job.Run is not null && !BatchJobStates.IsFinished(value.State))
+                {
+                    job.Status = value;
+                }
+            }
+        }
+    }
 }

@@ -309,7 +309,7 @@ public sealed partial class ModelRepository : IDisposable
         ModelConfig? config;
         try
         {
-            config = configOverride ?? ReadJson(Path.Combine(directory, ConfigFileName), ContractsJsonContext.Default.ModelConfig);
+            config = configOverride ?? ReadConfig(directory);
         }
         catch (InvalidDataException ex)
         {
@@ -319,13 +319,10 @@ public sealed partial class ModelRepository : IDisposable
             return;
         }
 
-        var fileName = config?.DefaultModelFilename ?? DefaultModelFileName;
+        var fileName = ModelFileName(config);
         var policy = VersionPolicy.From(config?.VersionPolicy, _defaultPolicy);
-        var onDisk = Directory.EnumerateDirectories(directory)
-            .Select(d => long.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
-            .Where(v => v >= 0 && File.Exists(Path.Combine(directory, Format(v), fileName)))
-            .ToList();
-        var rollout = DurableFile.Read(Path.Combine(directory, RolloutFileName), RolloutJsonContext.Default.RolloutState);
+        var onDisk = VersionsOnDisk(directory, fileName);
+        var rollout = ReadRollout(directory);
         IReadOnlyList<long> selected = rollout is null ? policy.Select(onDisk) : [.. onDisk.Where(v => rollout.Serving().Contains(Format(v)))];
         if (rollout is not null && selected.Count == 0)
         {
@@ -385,8 +382,7 @@ public sealed partial class ModelRepository : IDisposable
 
     private ModelSession LoadVersion(string name, long version, string path, ModelConfig? config)
     {
-        var manifestPath = Path.Combine(Path.GetDirectoryName(path)!, ManifestFileName);
-        var manifest = ReadJson(manifestPath, ContractsJsonContext.Default.ModelManifest);
+        var manifest = ReadManifest(Path.GetDirectoryName(path)!);
         var properties = new Dictionary<string, string>();
         if (manifest?.Description is { } description)
         {
@@ -466,6 +462,29 @@ public sealed partial class ModelRepository : IDisposable
             File.Move(temporary, target, overwrite: true);
         }
     }
+
+    /// <summary>The <c>config.json</c> in a model's directory; null when it has none.</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid model configuration.</exception>
+    internal static ModelConfig? ReadConfig(string modelDirectory) =>
+        ReadJson(Path.Combine(modelDirectory, ConfigFileName), ContractsJsonContext.Default.ModelConfig);
+
+    /// <summary>The <c>manifest.json</c> in a version's directory; null when it has none.</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid manifest.</exception>
+    internal static ModelManifest? ReadManifest(string versionDirectory) =>
+        ReadJson(Path.Combine(versionDirectory, ManifestFileName), ContractsJsonContext.Default.ModelManifest);
+
+    /// <summary>The <c>rollout.json</c> in a model's directory; null when it has none.</summary>
+    internal static RolloutState? ReadRollout(string modelDirectory) =>
+        DurableFile.Read(Path.Combine(modelDirectory, RolloutFileName), RolloutJsonContext.Default.RolloutState);
+
+    /// <summary>The model file's name in each version directory under <paramref name="config"/>.</summary>
+    internal static string ModelFileName(ModelConfig? config) => config?.DefaultModelFilename ?? DefaultModelFileName;
+
+    /// <summary>The numbered version directories of a model that hold its model file, in no particular order.</summary>
+    internal static List<long> VersionsOnDisk(string modelDirectory, string fileName) =>
+        [.. Directory.EnumerateDirectories(modelDirectory)
+            .Select(d => long.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
+            .Where(v => v >= 0 && File.Exists(Path.Combine(modelDirectory, Format(v), fileName)))];
 
     private static T? ReadJson<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
         where T : class

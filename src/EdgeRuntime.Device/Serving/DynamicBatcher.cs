@@ -272,7 +272,7 @@ public sealed class DynamicBatcher : IDisposable
             }
         }
 
-        Split(outputs, rows);
+        Split(outputs);
     }
 
     private void RunAlone(Pending pending)
@@ -289,88 +289,28 @@ public sealed class DynamicBatcher : IDisposable
     }
 
     /// <summary>Stacks the batch's inputs along the first dimension, in queue order, into pooled buffers.</summary>
-    private InferenceTensor[] Stack(int rows)
-    {
-        var template = _batch[0].Request.Inputs;
-        var stacked = new InferenceTensor[template.Count];
-        var built = 0;
-        try
-        {
-            for (var i = 0; i < template.Count; i++)
-            {
-                var name = template[i].Name;
-                var bytes = 0L;
-                foreach (var pending in _batch)
-                {
-                    bytes += pending.Input(name).Data.Length;
-                }
-
-                var buffer = new PooledBuffer((int)Math.Min(bytes, Array.MaxLength));
-                foreach (var pending in _batch)
-                {
-                    var data = pending.Input(name).Data.Span;
-                    data.CopyTo(buffer.GetSpan(data.Length));
-                    buffer.Advance(data.Length);
-                }
-
-                long[] shape = [.. template[i].Shape];
-                shape[0] = rows;
-                stacked[i] = new InferenceTensor(name, template[i].DataType, shape, buffer.WrittenMemory, buffer);
-                built++;
-            }
-
-            return stacked;
-        }
-        catch
-        {
-            for (var i = 0; i < built; i++)
-            {
-                stacked[i].Dispose();
-            }
-
-            throw;
-        }
-    }
+    private InferenceTensor[] Stack(int rows) => TensorStacking.Stack(_batch, static pending => pending.Request.Inputs, rows);
 
     /// <summary>Hands each request its own rows of the batch's outputs, as views of the batch's memory.</summary>
-    private void Split(InferenceTensor[] outputs, int rows)
+    private void Split(InferenceTensor[] outputs)
     {
-        var shared = new SharedOutputs(outputs);
+        InferenceTensor[][] parts;
         try
         {
-            foreach (var output in outputs)
+            var partRows = new int[_batch.Count];
+            var partOutputs = new int[_batch.Count][];
+            for (var p = 0; p < _batch.Count; p++)
             {
-                if (output.Shape.Length == 0 || output.Shape[0] != rows)
+                var pending = _batch[p];
+                partRows[p] = pending.Rows;
+                partOutputs[p] = new int[pending.OutputNames.Length];
+                for (var i = 0; i < pending.OutputNames.Length; i++)
                 {
-                    throw new InferenceException(
-                        InferenceErrorKind.Internal,
-                        $"model '{_batch[0].ModelName}' returned output '{output.Name}' with shape {InferenceTensor.FormatShape(output.Shape)} for a batch of {rows} rows; it cannot be batched (remove dynamic_batching from its config)");
+                    partOutputs[p][i] = Array.IndexOf(_allOutputs, pending.OutputNames[i]);
                 }
             }
 
-            var offsets = new RowOffsets[outputs.Length];
-            for (var i = 0; i < outputs.Length; i++)
-            {
-                offsets[i] = new RowOffsets(outputs[i], rows);
-            }
-
-            var row = 0;
-            foreach (var pending in _batch)
-            {
-                var slices = new InferenceTensor[pending.OutputNames.Length];
-                for (var i = 0; i < slices.Length; i++)
-                {
-                    var index = Array.IndexOf(_allOutputs, pending.OutputNames[i]);
-                    var output = outputs[index];
-                    long[] shape = [.. output.Shape];
-                    shape[0] = pending.Rows;
-                    var (start, length) = offsets[index].Range(row, pending.Rows);
-                    slices[i] = new InferenceTensor(output.Name, output.DataType, shape, output.Data.Slice(start, length), shared.Share());
-                }
-
-                row += pending.Rows;
-                pending.Completion.TrySetResult(pending.Respond(_session.Version, slices));
-            }
+            parts = TensorStacking.Split(outputs, partRows, partOutputs, _batch[0].ModelName);
         }
         catch (Exception ex)
         {
@@ -378,77 +318,13 @@ public sealed class DynamicBatcher : IDisposable
             {
                 pending.Completion.TrySetException(ex);
             }
-        }
-        finally
-        {
-            shared.Release();
-        }
-    }
 
-    /// <summary>Where each row of one output starts in its bytes (variable for BYTES, fixed otherwise).</summary>
-    private readonly struct RowOffsets
-    {
-        private readonly int _rowBytes;
-        private readonly int[]? _starts;
-
-        public RowOffsets(InferenceTensor output, int rows)
-        {
-            if (output.DataType != TensorDataType.Bytes)
-            {
-                _rowBytes = output.Data.Length / rows;
-                return;
-            }
-
-            // BYTES elements are length-prefixed: walk them to find where each row begins.
-            var perRow = output.ElementCount / rows;
-            _starts = new int[rows + 1];
-            var data = output.Data.Span;
-            var offset = 0;
-            for (var element = 0L; element < output.ElementCount; element++)
-            {
-                if (element % perRow == 0)
-                {
-                    _starts[element / perRow] = offset;
-                }
-
-                offset += 4 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
-            }
-
-            _starts[rows] = offset;
+            return;
         }
 
-        public (int Start, int Length) Range(int row, int count) => _starts is null
-            ? (row * _rowBytes, count * _rowBytes)
-            : (_starts[row], _starts[row + count] - _starts[row]);
-    }
-
-    /// <summary>The batch's output tensors, disposed when the last request's slice of them is.</summary>
-    private sealed class SharedOutputs(InferenceTensor[] outputs)
-    {
-        private int _references = 1;
-
-        public IDisposable Share()
+        for (var p = 0; p < _batch.Count; p++)
         {
-            Interlocked.Increment(ref _references);
-            return new Handle(this);
-        }
-
-        public void Release()
-        {
-            if (Interlocked.Decrement(ref _references) == 0)
-            {
-                foreach (var output in outputs)
-                {
-                    output.Dispose();
-                }
-            }
-        }
-
-        private sealed class Handle(SharedOutputs owner) : IDisposable
-        {
-            private SharedOutputs? _owner = owner;
-
-            public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Release();
+            _batch[p].Completion.TrySetResult(_batch[p].Respond(_session.Version, parts[p]));
         }
     }
 
@@ -496,38 +372,8 @@ public sealed class DynamicBatcher : IDisposable
             }
         }
 
-        public InferenceTensor Input(string name)
-        {
-            foreach (var input in Request.Inputs)
-            {
-                if (input.Name == name)
-                {
-                    return input;
-                }
-            }
-
-            throw new InvalidOperationException($"input '{name}' vanished from a validated request");
-        }
-
         /// <summary>Whether this request's inputs have the same datatypes and non-batch dimensions as <paramref name="other"/>'s.</summary>
-        public bool FitsWith(Pending other)
-        {
-            if (ReferenceEquals(this, other))
-            {
-                return true;
-            }
-
-            foreach (var input in Request.Inputs)
-            {
-                var match = other.Input(input.Name);
-                if (match.DataType != input.DataType || !match.Shape.AsSpan(1).SequenceEqual(input.Shape.AsSpan(1)))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        public bool FitsWith(Pending other) => ReferenceEquals(this, other) || TensorStacking.Fits(Request.Inputs, other.Request.Inputs);
 
         public InferenceResponse Respond(string version, InferenceTensor[] outputs) => new()
         {

@@ -47,6 +47,9 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
         AlertFiring = factory.CreateGauge("edge_alert_firing", "1 while an alert fires; model and version are empty for device-wide alerts.", "alert", "model", "version");
         RolloutRequests = factory.CreateCounter("edge_rollout_requests_total", "Unversioned requests a rollout routed to each side (role stable or candidate); the candidate's include the mirrored copies it ran.", [.. ModelLabels, "role"]);
         RolloutMirrorCopies = factory.CreateCounter("edge_rollout_mirror_copies_total", "Requests a rollout copied to its candidate version, by outcome: compared, failed (the candidate failed), dropped (the mirror queue was full).", [.. ModelLabels, "outcome"]);
+        BatchRows = factory.CreateCounter("edge_batch_rows_total", "Rows batch jobs in the host wrote, by outcome: succeeded (a result) or failed (an error recorded for the row).", [.. ModelLabels, "outcome"]);
+        BatchJobs = factory.CreateCounter("edge_batch_jobs_total", "Batch jobs in the host that ended, by final state (completed, failed, cancelled).", "state");
+        BatchJobsRunning = factory.CreateGauge("edge_batch_jobs_running", "Batch jobs running in the host now.");
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -100,6 +103,12 @@ public sealed class DeviceMetrics : IModelLifecycleObserver
     internal Counter RolloutRequests { get; }
 
     internal Counter RolloutMirrorCopies { get; }
+
+    internal Counter BatchRows { get; }
+
+    internal Counter BatchJobs { get; }
+
+    internal Gauge BatchJobsRunning { get; }
 
     /// <summary>The series of every loaded model version.</summary>
     public IReadOnlyList<ModelSeries> Series

@@ -1,0 +1,95 @@
+using EdgeRuntime.Contracts.Batch;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeRuntime.Device.Batch;
+
+public sealed partial class BatchJobService
+{
+    /// <summary>The longest single wait, so that a far-off occurrence does not overflow a timer.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Submits each enabled schedule's job at each occurrence (<see cref="BatchSchedule.SpecFor"/>). An occurrence whose
+    /// previous job from the same schedule has not finished is skipped; occurrences missed while the host was down are not
+    /// caught up: the first one after the start is the next one.
+    /// </summary>
+    private async Task RunSchedulesAsync(CancellationToken cancellationToken)
+    {
+        var schedules = new List<BatchSchedule>();
+        foreach (var (name, options) in _options.Schedules.Where(s => s.Value.Enabled))
+        {
+            try
+            {
+                schedules.Add(BatchSchedule.Parse(name, options));
+            }
+            catch (Exception ex) when (ex is FormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                // The options validator refuses these at start; a service built without it skips the schedule.
+                LogScheduleInvalid(_logger, name, ex.Message);
+            }
+        }
+
+        if (schedules.Count == 0)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var next = schedules.ToDictionary(s => s.Name, s => s.Next(now), StringComparer.Ordinal);
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var due = next.Values.OfType<DateTimeOffset>().Order().FirstOrDefault();
+            if (due == default)
+            {
+                return;
+            }
+
+            var wait = due - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait < MaxWait ? wait : MaxWait, _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            now = _time.GetUtcNow();
+            foreach (var schedule in schedules)
+            {
+                if (next[schedule.Name] is { } occurrence && occurrence <= now)
+                {
+                    Fire(schedule, occurrence, last);
+                    next[schedule.Name] = schedule.Next(now);
+                }
+            }
+        }
+    }
+
+    private void Fire(BatchSchedule schedule, DateTimeOffset occurrence, Dictionary<string, string> last)
+    {
+        if (last.TryGetValue(schedule.Name, out var previous) && Get(previous) is { } status && !BatchJobStates.IsFinished(status.State))
+        {
+            LogScheduleSkipped(_logger, schedule.Name, occurrence, previous, status.State);
+            return;
+        }
+
+        var spec = schedule.SpecFor(occurrence);
+        try
+        {
+            var submitted = Submit(spec);
+            last[schedule.Name] = submitted.Id;
+        }
+        catch (BatchJobException ex)
+        {
+            LogScheduleRefused(_logger, schedule.Name, occurrence, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1826, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: skipping the run at {Occurrence}, its previous job {Job} is still {State}")]
+    private static partial void LogScheduleSkipped(ILogger logger, string schedule, DateTimeOffset occurrence, string job, string state);
+
+    [LoggerMessage(EventId = 1828, Level = LogLevel.Error, Message = "Batch schedule {Schedule} is invalid and does not run: {Reason}")]
+    private static partial void LogScheduleInvalid(ILogger logger, string schedule, string reason);
+
+    [LoggerMessage(EventId = 1827, Level = LogLevel.Warning, Message = "Batch schedule {Schedule}: the job for {Occurrence} was refused: {Reason}")]
+    private static partial void LogScheduleRefused(ILogger logger, string schedule, DateTimeOffset occurrence, string reason);
+}

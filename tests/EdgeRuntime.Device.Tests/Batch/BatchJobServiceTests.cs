@@ -1,0 +1,276 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeRuntime.Contracts;
+using EdgeRuntime.Contracts.Batch;
+using EdgeRuntime.Contracts.Telemetry;
+using EdgeRuntime.Device.Batch;
+using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Telemetry;
+using EdgeRuntime.Device.Tests.Sync;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeRuntime.Device.Tests.Batch;
+
+/// <summary>
+/// The host's job service over a real data directory: jobs run on real sessions and write real files, the registry
+/// survives a new service instance, schedules fire on the real clock, and spooled events reach a real telemetry store.
+/// </summary>
+public sealed class BatchJobServiceTests
+{
+    private BatchTestStore _store = null!;
+    private TestInput _input = null!;
+    private List<BatchJobService> _services = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _store = new BatchTestStore();
+        _store.AddDemo();
+        _input = new TestInput(TestInput.DemoRows(30));
+        _services = [];
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        foreach (var service in _services)
+        {
+            await service.StopAsync(CancellationToken.None);
+            service.Dispose();
+        }
+
+        _store.Dispose();
+    }
+
+    /// <summary>A submitted job runs with its relative paths under &lt;data&gt;/batch, is listed newest first, counted in the metrics, and found by id.</summary>
+    [Test]
+    public async Task Submit_RelativePaths_RunsUnderTheBatchFolder()
+    {
+        var metrics = new DeviceMetrics();
+        var service = await StartAsync(metrics: metrics);
+
+        var older = service.Submit(Job("first.csv"));
+        var queued = service.Submit(Job("out/results.csv"));
+        await Wait.UntilAsync(() => service.List().All(j => j.State == BatchJobStates.Completed), "both jobs completed");
+
+        var output = Path.Combine(_store.BatchDirectory, "out", "results.csv");
+        Assert.That(queued.Output, Is.EqualTo(output));
+        Assert.That(queued.Id, Is.EqualTo(BatchJobRunner.DefaultJobId(output)));
+        Assert.That(File.ReadAllLines(output), Has.Length.EqualTo(31));
+        Assert.That(service.List().Select(j => j.Id), Is.EqualTo(new[] { queued.Id, older.Id }));
+        var done = service.Get(queued.Id)!;
+        Assert.That((done.Trigger, done.Version, done.RowsSucceeded, done.Parallelism), Is.EqualTo(("api", "1", 30L, 1)));
+        Assert.That(service.Get("no-such-job"), Is.Null);
+        Assert.That(metrics.BatchRows.WithLabels("demo", "1", "succeeded").Value, Is.EqualTo(60));
+        Assert.That(metrics.BatchJobs.WithLabels(BatchJobStates.Completed).Value, Is.EqualTo(2));
+        Assert.That(metrics.BatchJobsRunning.Value, Is.Zero);
+    }
+
+    /// <summary>Submitting an unfinished job's id again returns it instead of running it twice; Cancel ends it as cancelled.</summary>
+    [Test]
+    public async Task Cancel_RunningJob_EndsCancelledAndASecondSubmitDoesNotRunItTwice()
+    {
+        using var hold = new ManualResetEventSlim();
+        _input.BeforeRow = (index, token) => { if (index == 10) { hold.Wait(token); } };
+        var service = await StartAsync();
+        var submitted = service.Submit(Job("held.csv") with { Id = "held" });
+        await Wait.UntilAsync(() => _input.RowsRead == 10, "the job runs and waits at row 10");
+
+        var again = service.Submit(Job("held.csv") with { Id = "held" });
+
+        Assert.That(again.Id, Is.EqualTo("held"));
+        Assert.That(again.State, Is.EqualTo(BatchJobStates.Running));
+        Assert.That(_input.ReadFrom, Has.Count.EqualTo(1), "the job was not started a second time");
+        Assert.That(service.Cancel("held"), Is.True);
+        await Wait.UntilAsync(() => service.Get("held")!.State == BatchJobStates.Cancelled, "the job is cancelled");
+        Assert.That(service.Cancel("held"), Is.False, "a finished job cannot be cancelled");
+        Assert.That(service.Cancel("no-such-job"), Is.False);
+        Assert.That(submitted.State, Is.AnyOf(BatchJobStates.Queued, BatchJobStates.Running));
+    }
+
+    /// <summary>A queued job can be cancelled before it starts; it never runs.</summary>
+    [Test]
+    public async Task Cancel_QueuedJob_NeverRuns()
+    {
+        using var hold = new ManualResetEventSlim();
+        _input.BeforeRow = (index, token) => { if (index == 5) { hold.Wait(token); } };
+        var service = await StartAsync(new BatchOptions { MaxConcurrentJobs = 1 });
+        service.Submit(Job("a.csv") with { Id = "a" });
+        var queued = service.Submit(Job("b.csv") with { Id = "b" });
+        Assert.That(queued.State, Is.EqualTo(BatchJobStates.Queued), "one job at a time: the second waits");
+
+        Assert.That(service.Cancel("b"), Is.True);
+        hold.Set();
+        await Wait.UntilAsync(() => service.Get("a")!.State == BatchJobStates.Completed, "the first job completes");
+
+        Assert.That(service.Get("b")!.State, Is.EqualTo(BatchJobStates.Cancelled));
+        Assert.That(File.Exists(Path.Combine(_store.BatchDirectory, "b.csv")), Is.False);
+    }
+
+    /// <summary>Paths outside the allowed roots are refused, through .. or through a link; so is an unknown model, at once.</summary>
+    [Test]
+    public async Task Submit_OutsideAllowedRootsOrUnknownModel_Refused()
+    {
+        var service = await StartAsync();
+        var outside = Path.Combine(_store.DataPath, "elsewhere");
+        Directory.CreateDirectory(outside);
+        Directory.CreateDirectory(_store.BatchDirectory);
+        Directory.CreateSymbolicLink(Path.Combine(_store.BatchDirectory, "link"), outside);
+
+        var dotDot = Assert.Throws<BatchJobException>(() => service.Submit(Job("../escape.csv")));
+        var absolute = Assert.Throws<BatchJobException>(() => service.Submit(Job(Path.Combine(outside, "x.csv"))));
+        var link = Assert.Throws<BatchJobException>(() => service.Submit(Job("link/x.csv")));
+        var input = Assert.Throws<BatchJobException>(() => service.Submit(Job("ok.csv") with { Input = new BatchInputOptions { Path = "/etc/passwd" } }));
+        var model = Assert.Throws<BatchJobException>(() => service.Submit(Job("ok.csv") with { Model = "nope" }));
+
+        Assert.That(dotDot!.Message, Does.Contain("is outside the folders batch jobs may use").And.Contain(_store.BatchDirectory));
+        Assert.That(absolute!.Message, Does.Contain("outside"));
+        Assert.That(link!.Message, Does.Contain("outside"));
+        Assert.That(input!.Message, Does.Contain("the input /etc/passwd is outside"));
+        Assert.That(model!.Message, Does.Contain("'nope' is not in the model store"));
+        Assert.That(service.List(), Is.Empty);
+    }
+
+    /// <summary>Configured allowed roots replace the default; relative ones are under the data directory.</summary>
+    [Test]
+    public async Task Submit_ConfiguredRoot_AllowsIt()
+    {
+        var service = await StartAsync(new BatchOptions { AllowedRoots = ["shared"] });
+        var output = Path.Combine(_store.DataPath, "shared", "x.csv");
+
+        var status = service.Submit(Job(output) with { Input = new BatchInputOptions { Path = Path.Combine(_store.DataPath, "shared", "rows.test") } });
+        await Wait.UntilAsync(() => service.Get(status.Id)!.State == BatchJobStates.Completed, "the job completes");
+
+        Assert.That(File.Exists(output), Is.True);
+        Assert.Throws<BatchJobException>(() => service.Submit(Job("y.csv")), "the default root is no longer allowed");
+    }
+
+    /// <summary>A new service over the same data directory runs the job an earlier one had queued but never started.</summary>
+    [Test]
+    public async Task NewInstance_ResumesAQueuedJob()
+    {
+        var first = NewService();
+        var queued = first.Submit(Job("later.csv"));
+        Assert.That(queued.State, Is.EqualTo(BatchJobStates.Queued));
+        first.Dispose();
+        _services.Remove(first);
+
+        var second = await StartAsync();
+
+        await Wait.UntilAsync(() => second.Get(queued.Id)?.State == BatchJobStates.Completed, "the second instance ran the queued job");
+        Assert.That(File.ReadAllLines(Path.Combine(_store.BatchDirectory, "later.csv")), Has.Length.EqualTo(31));
+    }
+
+    /// <summary>A job running when the host stops is not cancelled for good: the next start resumes it from its checkpoint, every row once.</summary>
+    [Test]
+    public async Task NewInstance_ResumesAJobTheStoppedHostWasRunning()
+    {
+        using var hold = new ManualResetEventSlim();
+        var input = new TestInput(TestInput.DemoRows(40)) { BeforeRow = (index, token) => { if (index == 20) { hold.Wait(token); } } };
+        var first = await StartAsync(input: input);
+        var job = first.Submit(Job("resumed.db") with { BatchSize = 4 });
+        await Wait.UntilAsync(() => first.Get(job.Id)!.RowsSucceeded == 20, "the first 20 rows are committed");
+
+        await first.StopAsync(CancellationToken.None);
+        Assert.That(first.Get(job.Id)!.State, Is.EqualTo(BatchJobStates.Running), "kept to resume, not cancelled");
+        input.BeforeRow = null;
+        input.ResetCount();
+        var second = await StartAsync(input: input);
+        await Wait.UntilAsync(() => second.Get(job.Id)?.State == BatchJobStates.Completed, "the second instance finished the job");
+
+        var done = second.Get(job.Id)!;
+        Assert.That((done.RowsSucceeded, done.RowsResumed), Is.EqualTo((40L, 20L)));
+        Assert.That(input.RowsRead, Is.EqualTo(20));
+        var results = BatchResults.Results(Path.Combine(_store.BatchDirectory, "resumed.db"));
+        Assert.That(results.Select(r => r.Idx), Is.EqualTo(Enumerable.Range(0, 40).Select(i => (long)i)), "every row exactly once");
+    }
+
+    /// <summary>A schedule with a seconds field fires on the clock and writes each run's output under a name with its date and time.</summary>
+    [Test]
+    public async Task Schedule_EverySecond_SubmitsJobsWithTheOccurrenceInTheirOutput()
+    {
+        var options = new BatchOptions
+        {
+            Schedules =
+            {
+                ["nightly"] = new BatchScheduleOptions { Cron = "*/1 * * * * *", Model = "demo", Input = "rows.test", Output = "scheduled/{name}-{date}-{time}.csv" },
+            },
+        };
+        var service = await StartAsync(options);
+
+        await Wait.UntilAsync(() => service.List().Any(j => j.Trigger == "schedule:nightly" && j.State == BatchJobStates.Completed), "a scheduled job completed");
+
+        var job = service.List().First(j => j.Trigger == "schedule:nightly" && j.State == BatchJobStates.Completed);
+        var match = Regex.Match(job.Id, @"^nightly-(\d{8})-(\d{6})$");
+        Assert.That(match.Success, Is.True, job.Id);
+        Assert.That(job.Output, Is.EqualTo(Path.Combine(_store.BatchDirectory, "scheduled", $"nightly-{match.Groups[1].Value}-{match.Groups[2].Value}.csv")));
+        Assert.That(File.ReadAllLines(job.Output), Has.Length.EqualTo(31));
+    }
+
+    /// <summary>
+    /// Events spooled by a job outside the host reach the telemetry store once the service runs, and the spool file goes;
+    /// a job in the host records its event directly.
+    /// </summary>
+    [Test]
+    public async Task SpooledEvents_ImportedIntoTheTelemetryStore()
+    {
+        var standalone = await _store.Runner(_input).RunAsync(_store.Spec("standalone.csv"), null);
+        var spool = Path.Combine(_store.BatchDirectory, "events");
+        Assert.That(Directory.GetFiles(spool, "*.json"), Has.Length.EqualTo(1));
+        using var telemetry = new TelemetryStore(Path.Combine(_store.DataPath, "state.db"), 1 << 24, TimeSpan.FromDays(1));
+        using var recorder = new TelemetryRecorder(telemetry, Options.Create(new TelemetryStoreOptions()), NullLogger<TelemetryRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+        try
+        {
+            var service = await StartAsync(recorder: recorder);
+            var inHost = service.Submit(Job("in-host.csv"));
+            await Wait.UntilAsync(() => Finished(telemetry).Count == 2 && Directory.GetFiles(spool, "*.json").Length == 0, "both events are in the store and the spool is empty");
+
+            var events = Finished(telemetry);
+            Assert.That(events.Select(e => e.Id).Order(), Is.EqualTo(new[] { standalone.Id, inHost.Id }.Order()));
+            Assert.That(events.Single(e => e.Id == standalone.Id), Is.EqualTo(standalone));
+            Assert.That(events.All(e => e.State == BatchJobStates.Completed && e.Model == "demo" && e.Version == "1"));
+        }
+        finally
+        {
+            await recorder.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static List<BatchJobStatus> Finished(TelemetryStore telemetry) =>
+        [.. telemetry.Read(0, 100)
+            .Where(r => r.Type == TelemetryRecordTypes.BatchJobFinished && r.Kind == TelemetryKind.Event)
+            .Select(r => JsonSerializer.Deserialize(r.Payload, ContractsJsonContext.Default.BatchJobStatus)!)];
+
+    private static BatchJobSpec Job(string output) => new()
+    {
+        Model = "demo",
+        Input = new BatchInputOptions { Path = "rows.test" },
+        Output = output,
+        Trigger = "api",
+    };
+
+    private BatchJobService NewService(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null)
+    {
+        var source = input ?? _input;
+        var service = new BatchJobService(
+            _store.Runtime,
+            options ?? new BatchOptions { Parallelism = 1 },
+            new DeviceProfile(),
+            NullLoggerFactory.Instance,
+            recorder,
+            metrics,
+            time: null,
+            openInput: (_, _, _) => source);
+        _services.Add(service);
+        return service;
+    }
+
+    private async Task<BatchJobService> StartAsync(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null)
+    {
+        var service = NewService(options, recorder, metrics, input);
+        await service.StartAsync(CancellationToken.None);
+        return service;
+    }
+}
