@@ -147,31 +147,23 @@ internal static class BatchCommand
         }
 
         var edge = CommandConfiguration.EdgeRuntime(configuration);
-        var batch = configuration.GetSection(BatchOptions.SectionName).Get<BatchOptions>() ?? new BatchOptions();
+        var batch = CommandConfiguration.Batch(configuration);
         var profile = CommandConfiguration.Profile(edge);
         using var logging = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(LogLevel.Warning)
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-        var runner = new BatchJobRunner();
+        var runner = BatchJobRunner.Create(edge, batch, profile, logging);
         var progress = new LatestStatus();
-        Task<BatchJobStatus> job;
-        try
-        {
-            job = runner.RunAsync(spec, progress, interrupt.Token);
-        }
-        catch (Exception ex) when (ex is BatchJobException or BatchInputException)
-        {
-            throw new CommandException(ex.Message, ex);
-        }
-
         BatchJobStatus final;
         try
         {
+            var job = runner.RunAsync(spec, progress, interrupt.Token);
             final = await BatchProgressDisplay.FollowAsync(job, () => progress.Latest, error, terminal: !Console.IsErrorRedirected, TimeSpan.FromSeconds(Math.Max(1, batch.ProgressSeconds))).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is BatchJobException or BatchInputException)
         {
+            // The job could not start (unknown model or version, another job's checkpoint, an unreadable input): nothing ran.
             throw new CommandException(ex.Message, ex);
         }
 

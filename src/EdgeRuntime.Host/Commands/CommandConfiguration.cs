@@ -1,4 +1,5 @@
 using EdgeRuntime.Device;
+using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Inference;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,15 @@ internal static class CommandConfiguration
         var options = new EdgeRuntimeOptions();
         configuration.GetSection(EdgeRuntimeOptions.SectionName).Bind(options);
         var result = new EdgeRuntimeOptionsValidator().Validate(Options.DefaultName, options);
+        return result.Failed ? throw new CommandException(result.FailureMessage) : options;
+    }
+
+    /// <summary>The <c>EdgeRuntime:Batch</c> section, checked as the server checks it at start.</summary>
+    public static BatchOptions Batch(IConfiguration configuration)
+    {
+        var options = new BatchOptions();
+        configuration.GetSection(BatchOptions.SectionName).Bind(options);
+        var result = new BatchOptionsValidator().Validate(Options.DefaultName, options);
         return result.Failed ? throw new CommandException(result.FailureMessage) : options;
     }
 

@@ -1,3 +1,4 @@
+using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Deployment.Packages;
 using EdgeRuntime.Device.Deployment.Rollout;
@@ -60,8 +61,14 @@ internal sealed class TestDevice : IAsyncDisposable
         Agent = new DeploymentAgent(Link, Downloader, Rollouts, Recorder, syncDirectory, agentLogger ?? NullLogger.Instance);
         Reporter = new DeviceStatusReporter(Link, () => SyncServiceCollectionExtensions.Snapshot(Link.DeviceId, Repository, Recorder, Agent.AppliedRevision, "default"), Options, NullLogger.Instance);
         Agent.AfterApply = Reporter.PublishAsync;
-        Commands = new DeviceCommandHandler(Link, Uplink, Reporter, Agent, Rollouts, NullLogger.Instance);
-        _services.AddRange([Recorder, Rollouts, Link, Uplink, Agent, Reporter, Commands]);
+        Batches = new BatchJobService(
+            Microsoft.Extensions.Options.Options.Create(runtime),
+            Microsoft.Extensions.Options.Options.Create(new BatchOptions()),
+            new DeviceProfile(),
+            NullLoggerFactory.Instance,
+            Recorder);
+        Commands = new DeviceCommandHandler(Link, Uplink, Reporter, Agent, Rollouts, NullLogger.Instance, batches: Batches);
+        _services.AddRange([Recorder, Rollouts, Batches, Link, Uplink, Agent, Reporter, Commands]);
     }
 
     public string DataDirectory { get; }
@@ -85,6 +92,8 @@ internal sealed class TestDevice : IAsyncDisposable
     public DeploymentAgent Agent { get; }
 
     public DeviceStatusReporter Reporter { get; }
+
+    public BatchJobService Batches { get; }
 
     public DeviceCommandHandler Commands { get; }
 

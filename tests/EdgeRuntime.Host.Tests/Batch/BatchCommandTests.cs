@@ -18,8 +18,8 @@ namespace EdgeRuntime.Host.Tests.Batch;
 [NonParallelizable]
 public sealed class BatchCommandTests
 {
-    /// <summary>Enough rows that a job is still working when the test kills it, a few batches in.</summary>
-    private const int LongJobRows = 50_000;
+    /// <summary>Enough rows that a job is still working when the test kills it, a few batches in (a few seconds' work here).</summary>
+    private const int LongJobRows = 200_000;
 
     private string _data = null!;
 
@@ -151,7 +151,8 @@ public sealed class BatchCommandTests
         var input = Path.Combine(_data, "readings.csv");
         var output = Path.Combine(_data, "scores.db");
         BatchFiles.WriteReadings(input, LongJobRows);
-        string[] args = ["--model", "demo", "--input", input, "--output", output, "--batch-size", "16", "--parallelism", "1", "--EdgeRuntime:Batch:ProgressSeconds=1"];
+        // One row per run keeps it busy long enough for a progress line or two before the interrupt.
+        string[] args = ["--model", "demo", "--input", input, "--output", output, "--batch-size", "1", "--parallelism", "1", "--EdgeRuntime:Batch:ProgressSeconds=1"];
 
         CommandProcess.Result interrupted;
         await using (var running = Start(args))
@@ -166,8 +167,8 @@ public sealed class BatchCommandTests
         Assert.Multiple(() =>
         {
             Assert.That(interrupted.ExitCode, Is.EqualTo(130), interrupted.Error);
-            Assert.That(interrupted.Error, Does.Match(@"batch job-[0-9a-f]+: model demo version 1, 50000 rows"));
-            Assert.That(interrupted.Error, Does.Match(@"batch job-[0-9a-f]+: \d+/50000 rows \(\d+\.\d %\), 0 errors, [\d.]+ rows/s"));
+            Assert.That(interrupted.Error, Does.Match($@"batch job-[0-9a-f]+: model demo version 1, {LongJobRows} rows, batch size 1, parallelism 1"));
+            Assert.That(interrupted.Error, Does.Match($@"batch job-[0-9a-f]+: \d+/{LongJobRows} rows \(\d+\.\d %\), 0 errors, [\d.]+ rows/s, ETA \d+"));
             Assert.That(interrupted.Error, Does.Contain("run the same command again to resume"));
             Assert.That(interrupted.Output, Does.StartWith("cancelled job-"));
         });

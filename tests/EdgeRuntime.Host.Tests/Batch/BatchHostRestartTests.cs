@@ -14,7 +14,7 @@ namespace EdgeRuntime.Host.Tests.Batch;
 [NonParallelizable]
 public sealed class BatchHostRestartTests
 {
-    private const int Rows = 50_000;
+    private const int Rows = 200_000;
     private string _data = null!;
 
     [SetUp]
