@@ -164,7 +164,8 @@ internal static class BatchCommand
         catch (Exception ex) when (ex is BatchJobException or BatchInputException)
         {
             // The job could not start (unknown model or version, another job's checkpoint, an unreadable input): nothing ran.
-            throw new CommandException(ex.Message, ex);
+            // The runner names its Restart setting; on the command line that is --restart.
+            throw new CommandException(ex.Message.Replace("pass Restart", "pass --restart", StringComparison.Ordinal), ex);
         }
 
         return await FinishAsync(final, json, output, error, interrupt).ConfigureAwait(false);

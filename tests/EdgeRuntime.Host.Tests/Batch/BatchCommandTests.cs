@@ -211,6 +211,26 @@ public sealed class BatchCommandTests
         Assert.That(File.Exists(output), Is.False, "a refused job writes nothing");
     }
 
+    /// <summary>An output that holds another job's checkpoint is never overwritten by accident: refused, until --restart.</summary>
+    [Test]
+    public async Task Batch_OutputHoldsAnotherJob_RefusedUntilRestart()
+    {
+        var first = Path.Combine(_data, "first.csv");
+        var second = Path.Combine(_data, "second.csv");
+        var output = Path.Combine(_data, "scores.db");
+        BatchFiles.WriteReadings(first, 10);
+        BatchFiles.WriteReadings(second, 20);
+        Assert.That((await RunAsync("--model", "demo", "--input", first, "--output", output)).ExitCode, Is.Zero);
+
+        var refused = await RunAsync("--model", "demo", "--input", second, "--output", output);
+        var restarted = await RunAsync("--model", "demo", "--input", second, "--output", output, "--restart");
+
+        AssertUsageError(refused, "pass --restart");
+        Assert.That(refused.Error, Does.Contain(first), "names the job that is there");
+        Assert.That(restarted.ExitCode, Is.Zero, restarted.Error);
+        Assert.That(BatchFiles.Coverage(output), Is.EqualTo((20L, 20L, 0L, 19L)));
+    }
+
     /// <summary>A standalone job's summary waits in the spool until the host runs, then lands in its telemetry store.</summary>
     [Test]
     public async Task Batch_Standalone_SummaryReachesTheTelemetryStoreOnceTheHostRuns()

@@ -6,9 +6,9 @@ using SkiaSharp;
 namespace EdgeRuntime.Host.Tests.Batch;
 
 /// <summary>
-/// A real pretrained model over a folder of images: PaddleOCR's text direction classifier scores generated pictures of
-/// text-like strokes (PNG and JPEG, of various sizes, resized and normalised as its manifest says); a corrupt file is
-/// an error row and the job goes on.
+/// Real pretrained models over a folder of images: PaddleOCR's text direction classifier and text detector score
+/// generated pictures of text-like strokes (PNG and JPEG, of various sizes, resized and normalised as each model's
+/// manifest says); a corrupt file is an error row and the job goes on.
 /// </summary>
 [NonParallelizable]
 public sealed class BatchPaddleOcrTests
@@ -21,12 +21,12 @@ public sealed class BatchPaddleOcrTests
     {
         var models = PretrainedModels.PaddleOcr();
         _data = TestRepository.NewDataDirectory("batch-paddleocr");
-        var version = Path.Combine(_data, "models", "ocr_cls", "1");
-        Directory.CreateDirectory(version);
-        File.Copy(Path.Combine(models, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), Path.Combine(version, "model.onnx"));
 
         // The classifier takes x [-1,3,48,192]: RGB scaled to [-1, 1].
-        File.WriteAllText(Path.Combine(version, "manifest.json"), """{"preprocessing": {"image": {"width": 192, "height": 48, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}}""");
+        Install("ocr_cls", Path.Combine(models, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), """{"image": {"width": 192, "height": 48, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}""");
+
+        // The detector takes any size; PaddleOCR normalises with ImageNet's mean and deviation.
+        Install("ocr_det", Path.Combine(models, "ch_PP-OCRv4_det_infer.onnx"), """{"image": {"width": 64, "height": 64, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}}""");
         var folder = Path.Combine(_data, "crops");
         Directory.CreateDirectory(folder);
         for (var i = 0; i < Images; i++)
@@ -70,6 +70,33 @@ public sealed class BatchPaddleOcrTests
                 Assert.That(probabilities.Sum(), Is.EqualTo(1f).Within(1e-4f), "a softmax over the two directions (0°, 180°)");
             });
         }
+    }
+
+    /// <summary>The text detector over the same folder at 64 × 64: a probability map per image, of the model's real shape.</summary>
+    [Test]
+    public async Task Batch_DetectorOverImageFolder_OneProbabilityMapPerImage()
+    {
+        var output = Path.Combine(_data, "maps.db");
+
+        var result = await CommandProcess.RunAsync(_data, "batch", "--data", _data, "--model", "ocr_det", "--input", Path.Combine(_data, "crops"), "--output", output, "--batch-size", "4");
+
+        Assert.That(result.ExitCode, Is.EqualTo(3), result.Error);
+        var results = BatchFiles.Results(output);
+        Assert.That(results, Has.Count.EqualTo(Images));
+        Assert.That(BatchFiles.Errors(output).Select(e => e.Key), Is.EqualTo(new[] { "corrupt.png" }));
+        foreach (var row in results)
+        {
+            Assert.That(JsonNode.Parse(row.Shape)!.AsArray().Select(d => d!.GetValue<long>()), Is.EqualTo(new long[] { 1, 1, 64, 64 }), row.Key);
+            Assert.That(BatchFiles.Floats(row.Data), Has.Length.EqualTo(64 * 64).And.All.InRange(0f, 1f), "a text probability per pixel");
+        }
+    }
+
+    private void Install(string name, string onnx, string preprocessing)
+    {
+        var version = Path.Combine(_data, "models", name, "1");
+        Directory.CreateDirectory(version);
+        File.Copy(onnx, Path.Combine(version, "model.onnx"));
+        File.WriteAllText(Path.Combine(version, "manifest.json"), $$"""{"preprocessing": {{preprocessing}}}""");
     }
 
     /// <summary>Dark strokes on a light page, roughly where a text line's letters would be.</summary>
