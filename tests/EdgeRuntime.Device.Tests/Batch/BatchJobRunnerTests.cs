@@ -9,6 +9,7 @@ using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Onnx;
+using EdgeRuntime.Tests.Shared;
 using DataType = EdgeRuntime.Device.Inference.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace EdgeRuntime.Device.Tests.Batch;

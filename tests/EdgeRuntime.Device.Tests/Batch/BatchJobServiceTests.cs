@@ -7,6 +7,7 @@ using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Telemetry;
 using EdgeRuntime.Device.Tests.Sync;
+using EdgeRuntime.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

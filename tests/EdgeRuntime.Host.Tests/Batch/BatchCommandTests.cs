@@ -7,6 +7,7 @@ using EdgeRuntime.Contracts.Batch;
 using EdgeRuntime.Contracts.Telemetry;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Host.Tests.Infrastructure;
+using EdgeRuntime.Tests.Shared;
 
 namespace EdgeRuntime.Host.Tests.Batch;
 
@@ -49,14 +50,14 @@ public sealed class BatchCommandTests
         Assert.That(result.Output, Does.StartWith("completed ").And.Contain($"{Rows} rows ({Rows - malformed.Length} results, {malformed.Length} errors)").And.Contain("model demo version 1"));
         Assert.That(result.Error, Does.Contain($"{malformed.Length} of {Rows} rows have errors").And.Contain("errors table").And.Contain(output));
 
-        var errors = BatchFiles.Errors(output);
+        var errors = BatchResults.Errors(output);
         Assert.That(errors.Select(e => e.Idx), Is.EqualTo(malformed.Select(m => (long)m)));
         foreach (var error in errors)
         {
-            Assert.That(error.Error, Does.Contain($"line {BatchFiles.LineOf((int)error.Idx)}"), "an error names the line it is about");
+            Assert.That(error.Message, Does.Contain($"line {BatchFiles.LineOf((int)error.Idx)}"), "an error names the line it is about");
         }
 
-        var results = BatchFiles.Results(output);
+        var results = BatchResults.Results(output);
         Assert.That(results.Select(r => r.Idx), Is.EqualTo(Enumerable.Range(0, Rows).Except(malformed).Select(i => (long)i)));
 
         // The same rows, one request each, through the host serving the same store.
@@ -98,10 +99,10 @@ public sealed class BatchCommandTests
         long killedAt;
         await using (var doomed = Start(args))
         {
-            await Wait.UntilAsync(() => Task.FromResult(BatchFiles.NextIndex(jobDatabase) > 0 || doomed.HasExited));
+            await Wait.UntilAsync(() => Task.FromResult(BatchResults.NextIndex(jobDatabase) > 0 || doomed.HasExited));
             Assert.That(doomed.HasExited, Is.False, $"the job ended before it could be killed; give it more rows:\n{doomed.Error}");
             await doomed.KillAsync();
-            killedAt = BatchFiles.NextIndex(jobDatabase);
+            killedAt = BatchResults.NextIndex(jobDatabase);
         }
 
         Assert.That(killedAt, Is.InRange(1, LongJobRows - 1), "killed part-way");
@@ -120,7 +121,7 @@ public sealed class BatchCommandTests
 
         if (jobDatabase == output)
         {
-            Assert.That(BatchFiles.Coverage(output), Is.EqualTo((LongJobRows, LongJobRows, 0, LongJobRows - 1)), "count, distinct, min, max of results ∪ errors");
+            Assert.That(BatchResults.Coverage(output), Is.EqualTo((LongJobRows, LongJobRows, 0, LongJobRows - 1)), "count, distinct, min, max of results ∪ errors");
             return;
         }
 
@@ -140,7 +141,7 @@ public sealed class BatchCommandTests
             Assert.That(indexes.Distinct().Count(), Is.EqualTo(LongJobRows));
             Assert.That(indexes.Min(), Is.Zero);
             Assert.That(indexes.Max(), Is.EqualTo(LongJobRows - 1));
-            Assert.That(BatchFiles.Coverage(jobDatabase, withResults: false).Rows, Is.Zero);
+            Assert.That(BatchResults.Coverage(jobDatabase, withResults: false).Rows, Is.Zero);
         });
     }
 
@@ -172,13 +173,13 @@ public sealed class BatchCommandTests
             Assert.That(interrupted.Error, Does.Contain("run the same command again to resume"));
             Assert.That(interrupted.Output, Does.StartWith("cancelled job-"));
         });
-        var checkpoint = BatchFiles.NextIndex(output);
+        var checkpoint = BatchResults.NextIndex(output);
         Assert.That(checkpoint, Is.InRange(1, LongJobRows - 1));
 
         var rerun = await RunAsync(args);
         Assert.That(rerun.ExitCode, Is.Zero, rerun.Error);
         Assert.That(rerun.Output, Does.StartWith("completed job-").And.Contain($"{LongJobRows} rows ({LongJobRows} results, 0 errors,"));
-        Assert.That(BatchFiles.Coverage(output), Is.EqualTo((LongJobRows, LongJobRows, 0, LongJobRows - 1)));
+        Assert.That(BatchResults.Coverage(output), Is.EqualTo((LongJobRows, LongJobRows, 0, LongJobRows - 1)));
     }
 
     /// <summary>What the user got wrong is exit code 2 with the reason; --help is the usage.</summary>
@@ -228,7 +229,7 @@ public sealed class BatchCommandTests
         AssertUsageError(refused, "pass --restart");
         Assert.That(refused.Error, Does.Contain(first), "names the job that is there");
         Assert.That(restarted.ExitCode, Is.Zero, restarted.Error);
-        Assert.That(BatchFiles.Coverage(output), Is.EqualTo((20L, 20L, 0L, 19L)));
+        Assert.That(BatchResults.Coverage(output), Is.EqualTo((20L, 20L, 0L, 19L)));
     }
 
     /// <summary>A standalone job's summary waits in the spool until the host runs, then lands in its telemetry store.</summary>

@@ -8,6 +8,7 @@ using EdgeRuntime.Contracts.Batch;
 using EdgeRuntime.Contracts.Telemetry;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Host.Tests.Infrastructure;
+using EdgeRuntime.Tests.Shared;
 
 namespace EdgeRuntime.Host.Tests.Batch;
 
@@ -78,7 +79,7 @@ public sealed class BatchEndpointsTests
             Assert.That(final.Version, Is.EqualTo("1"));
             Assert.That(final.Output, Is.EqualTo(Path.Combine(_batch, "api-good.db")), "a relative output is under <data>/batch");
         });
-        Assert.That(BatchFiles.Coverage(Path.Combine(_batch, "api-good.db")), Is.EqualTo(((long)Rows, (long)Rows, 0L, (long)Rows - 1)));
+        Assert.That(BatchResults.Coverage(Path.Combine(_batch, "api-good.db")), Is.EqualTo(((long)Rows, (long)Rows, 0L, (long)Rows - 1)));
 
         var list = await _reader.GetFromJsonAsync("/v2/edge/batch/jobs", ContractsJsonContext.Default.BatchJobsResponse);
         Assert.That(list!.Jobs.Select(j => j.Id), Does.Contain("api-good"));
@@ -179,8 +180,8 @@ public sealed class BatchEndpointsTests
         var final = await WaitFinishedAsync("api-long");
         Assert.That(final.State, Is.EqualTo(BatchJobStates.Cancelled));
         Assert.That(final.RowsSucceeded, Is.LessThan(200_000));
-        var checkpoint = BatchFiles.NextIndex(Path.Combine(_batch, "api-long.db"));
-        Assert.That(BatchFiles.Coverage(Path.Combine(_batch, "api-long.db")), Is.EqualTo((checkpoint, checkpoint, 0L, checkpoint - 1)), "what was committed is whole");
+        var checkpoint = BatchResults.NextIndex(Path.Combine(_batch, "api-long.db"));
+        Assert.That(BatchResults.Coverage(Path.Combine(_batch, "api-long.db")), Is.EqualTo((checkpoint, checkpoint, 0L, checkpoint - 1)), "what was committed is whole");
 
         using var again = await _admin.PostAsync("/v2/edge/batch/jobs/api-long/cancel", null);
         using var unknownCancel = await _admin.PostAsync("/v2/edge/batch/jobs/nosuch/cancel", null);

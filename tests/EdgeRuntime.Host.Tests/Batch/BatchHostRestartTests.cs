@@ -4,6 +4,7 @@ using EdgeRuntime.Contracts;
 using EdgeRuntime.Contracts.Batch;
 using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Host.Tests.Infrastructure;
+using EdgeRuntime.Tests.Shared;
 
 namespace EdgeRuntime.Host.Tests.Batch;
 
@@ -41,13 +42,13 @@ public sealed class BatchHostRestartTests
                 "/v2/edge/batch/jobs",
                 new StringContent("""{"id": "resumable", "model": "demo", "input": {"path": "readings.csv"}, "output": "scores.db", "batch_size": 16, "parallelism": 1}""", Encoding.UTF8, "application/json"));
             Assert.That((int)submit.StatusCode, Is.EqualTo(202), await submit.Content.ReadAsStringAsync());
-            await Wait.UntilAsync(async () => BatchFiles.NextIndex(output) > 0 || await StateAsync(client) is BatchJobStates.Completed);
+            await Wait.UntilAsync(async () => BatchResults.NextIndex(output) > 0 || await StateAsync(client) is BatchJobStates.Completed);
             Assert.That(await StateAsync(client), Is.Not.EqualTo(BatchJobStates.Completed), "the job ended before the host could be killed; give it more rows");
 
             // DisposeAsync kills with SIGKILL: no shutdown code runs.
         }
 
-        var killedAt = BatchFiles.NextIndex(output);
+        var killedAt = BatchResults.NextIndex(output);
         Assert.That(killedAt, Is.InRange(1, Rows - 1));
 
         await using var host = await EdgeRuntimeProcess.StartAsync(_data);
@@ -65,7 +66,7 @@ public sealed class BatchHostRestartTests
             Assert.That(final.RowsSucceeded, Is.EqualTo(Rows));
             Assert.That(final.RowsResumed, Is.GreaterThanOrEqualTo(killedAt));
         });
-        Assert.That(BatchFiles.Coverage(output), Is.EqualTo(((long)Rows, (long)Rows, 0L, (long)Rows - 1)), "count, distinct, min, max of results ∪ errors");
+        Assert.That(BatchResults.Coverage(output), Is.EqualTo(((long)Rows, (long)Rows, 0L, (long)Rows - 1)), "count, distinct, min, max of results ∪ errors");
     }
 
     private static async Task<string?> StateAsync(HttpClient client) =>

@@ -52,12 +52,12 @@ public sealed class BatchPaddleOcrTests
 
         Assert.That(result.ExitCode, Is.EqualTo(3), result.Error);
         Assert.That(result.Output, Does.Contain($"{Images + 1} rows ({Images} results, 1 errors)"));
-        var errors = BatchFiles.Errors(output);
+        var errors = BatchResults.Errors(output);
         Assert.That(errors, Has.Count.EqualTo(1));
         Assert.That(errors[0].Key, Is.EqualTo("corrupt.png"));
-        Assert.That(errors[0].Error, Does.Contain("corrupt.png"));
+        Assert.That(errors[0].Message, Does.Contain("corrupt.png"));
 
-        var results = BatchFiles.Results(output);
+        var results = BatchResults.Results(output);
         Assert.That(results.Select(r => r.Key), Is.EquivalentTo(Enumerable.Range(0, Images).Select(i => $"crop-{i:00}.{(i % 2 == 0 ? "png" : "jpg")}")));
         foreach (var row in results)
         {
@@ -81,9 +81,9 @@ public sealed class BatchPaddleOcrTests
         var result = await CommandProcess.RunAsync(_data, "batch", "--data", _data, "--model", "ocr_det", "--input", Path.Combine(_data, "crops"), "--output", output, "--batch-size", "4");
 
         Assert.That(result.ExitCode, Is.EqualTo(3), result.Error);
-        var results = BatchFiles.Results(output);
+        var results = BatchResults.Results(output);
         Assert.That(results, Has.Count.EqualTo(Images));
-        Assert.That(BatchFiles.Errors(output).Select(e => e.Key), Is.EqualTo(new[] { "corrupt.png" }));
+        Assert.That(BatchResults.Errors(output).Select(e => e.Key), Is.EqualTo(new[] { "corrupt.png" }));
         foreach (var row in results)
         {
             Assert.That(JsonNode.Parse(row.Shape)!.AsArray().Select(d => d!.GetValue<long>()), Is.EqualTo(new long[] { 1, 1, 64, 64 }), row.Key);
