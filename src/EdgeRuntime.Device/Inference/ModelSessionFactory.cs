@@ -113,11 +113,27 @@ public sealed partial class ModelSessionFactory
         if (cachePath is not null)
         {
             // Written beside the final name and renamed once the session exists, so a crash never leaves half a cache file.
-            pending = $"{cachePath}.{Environment.ProcessId}.tmp";
+            // The name is unique per load: two loads of the same model at once (a batch job and the server) must not write
+            // into one file.
+            pending = $"{cachePath}.{Guid.NewGuid():N}.tmp";
             options.OptimizedModelFilePath = pending;
         }
 
-        var session = new InferenceSession(modelPath, options);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelPath, options);
+        }
+        catch
+        {
+            if (pending is not null)
+            {
+                File.Delete(pending);
+            }
+
+            throw;
+        }
+
         if (pending is not null && File.Exists(pending))
         {
             try

@@ -55,16 +55,17 @@ internal static class TensorStacking
             for (var i = 0; i < template.Count; i++)
             {
                 var name = template[i].Name;
+                // Indexed loops: foreach over an IReadOnlyList boxes an enumerator on every run.
                 var bytes = 0L;
-                foreach (var part in parts)
+                for (var p = 0; p < parts.Count; p++)
                 {
-                    bytes += Input(inputsOf(part), name).Data.Length;
+                    bytes += Input(inputsOf(parts[p]), name).Data.Length;
                 }
 
                 var buffer = new PooledBuffer((int)Math.Min(bytes, Array.MaxLength));
-                foreach (var part in parts)
+                for (var p = 0; p < parts.Count; p++)
                 {
-                    var data = Input(inputsOf(part), name).Data.Span;
+                    var data = Input(inputsOf(parts[p]), name).Data.Span;
                     data.CopyTo(buffer.GetSpan(data.Length));
                     buffer.Advance(data.Length);
                 }
@@ -91,20 +92,38 @@ internal static class TensorStacking
     /// <summary>
     /// Splits a run's <paramref name="outputs"/> back into parts of <paramref name="partRows"/> rows each, in order:
     /// part <c>p</c> gets its rows of the outputs at indexes <c>partOutputs[p]</c> (every output, in order, when
-    /// <paramref name="partOutputs"/> is null), as views of the run's memory. Takes ownership of
-    /// <paramref name="outputs"/>: they are disposed when the last slice is, or at once when this throws.
+    /// <paramref name="partOutputs"/> is null). See <see cref="Split{T}"/>, which takes the parts themselves.
     /// </summary>
     /// <exception cref="InferenceException">Internal, when an output's first dimension is not the run's rows (the model cannot be batched).</exception>
     public static InferenceTensor[][] Split(InferenceTensor[] outputs, IReadOnlyList<int> partRows, IReadOnlyList<int[]>? partOutputs, string modelName)
     {
+        if (partOutputs is null)
+        {
+            return Split(outputs, partRows, static rows => rows, static _ => null, modelName);
+        }
+
+        int[] parts = [.. Enumerable.Range(0, partRows.Count)];
+        return Split(outputs, parts, p => partRows[p], p => [.. partOutputs[p].Select(i => outputs[i].Name)], modelName);
+    }
+
+    /// <summary>
+    /// Splits a run's <paramref name="outputs"/> back into <paramref name="parts"/>, in order: each part gets
+    /// <paramref name="rowsOf"/> rows of the outputs named by <paramref name="outputNamesOf"/>, in that order (every
+    /// output, in order, when it gives null), as views of the run's memory. The parts are read through the selectors
+    /// so that a caller allocates nothing per part beyond the slices. Takes ownership of <paramref name="outputs"/>: they
+    /// are disposed when the last slice is, or at once when this throws.
+    /// </summary>
+    /// <exception cref="InferenceException">Internal, when an output's first dimension is not the run's rows (the model cannot be batched).</exception>
+    public static InferenceTensor[][] Split<T>(InferenceTensor[] outputs, IReadOnlyList<T> parts, Func<T, int> rowsOf, Func<T, IReadOnlyList<string>?> outputNamesOf, string modelName)
+    {
         var shared = new SharedOutputs(outputs);
-        var parts = new InferenceTensor[partRows.Count][];
+        var split = new InferenceTensor[parts.Count][];
         try
         {
             var rows = 0;
-            foreach (var count in partRows)
+            for (var p = 0; p < parts.Count; p++)
             {
-                rows += count;
+                rows += rowsOf(parts[p]);
             }
 
             foreach (var output in outputs)
@@ -124,29 +143,31 @@ internal static class TensorStacking
             }
 
             var row = 0;
-            for (var p = 0; p < parts.Length; p++)
+            for (var p = 0; p < split.Length; p++)
             {
-                var wanted = partOutputs?[p];
-                var slices = new InferenceTensor[wanted?.Length ?? outputs.Length];
+                var part = parts[p];
+                var partRows = rowsOf(part);
+                var wanted = outputNamesOf(part);
+                var slices = new InferenceTensor[wanted?.Count ?? outputs.Length];
                 for (var i = 0; i < slices.Length; i++)
                 {
-                    var index = wanted is null ? i : wanted[i];
+                    var index = wanted is null ? i : IndexOf(outputs, wanted[i]);
                     var output = outputs[index];
                     long[] shape = [.. output.Shape];
-                    shape[0] = partRows[p];
-                    var (start, length) = offsets[index].Range(row, partRows[p]);
+                    shape[0] = partRows;
+                    var (start, length) = offsets[index].Range(row, partRows);
                     slices[i] = new InferenceTensor(output.Name, output.DataType, shape, output.Data.Slice(start, length), shared.Share());
                 }
 
-                row += partRows[p];
-                parts[p] = slices;
+                row += partRows;
+                split[p] = slices;
             }
 
-            return parts;
+            return split;
         }
         catch
         {
-            foreach (var slices in parts)
+            foreach (var slices in split)
             {
                 foreach (var slice in slices ?? [])
                 {
@@ -160,6 +181,19 @@ internal static class TensorStacking
         {
             shared.Release();
         }
+    }
+
+    private static int IndexOf(InferenceTensor[] outputs, string name)
+    {
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"output '{name}' is missing from the run's outputs");
     }
 
     private static InferenceTensor? Find(IReadOnlyList<InferenceTensor> inputs, string name)

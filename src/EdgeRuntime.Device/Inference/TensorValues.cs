@@ -133,6 +133,31 @@ internal static class TensorValues
         }
     }
 
+    /// <summary>
+    /// Writes the whole number <paramref name="v"/> as one element of <paramref name="type"/>: the integer types take it as
+    /// it is, so an INT64 beyond 2^53 keeps every digit that a trip through double would round away; the floating-point
+    /// types take the nearest value they hold. False when the type cannot hold it.
+    /// </summary>
+    public static bool TryWriteInteger(Span<byte> at, TensorDataType type, long v)
+    {
+        switch (type)
+        {
+            case TensorDataType.UInt8 when v is >= byte.MinValue and <= byte.MaxValue: at[0] = (byte)v; return true;
+            case TensorDataType.Int8 when v is >= sbyte.MinValue and <= sbyte.MaxValue: at[0] = unchecked((byte)(sbyte)v); return true;
+            case TensorDataType.UInt16 when v is >= ushort.MinValue and <= ushort.MaxValue: BinaryPrimitives.WriteUInt16LittleEndian(at, (ushort)v); return true;
+            case TensorDataType.Int16 when v is >= short.MinValue and <= short.MaxValue: BinaryPrimitives.WriteInt16LittleEndian(at, (short)v); return true;
+            case TensorDataType.UInt32 when v is >= uint.MinValue and <= uint.MaxValue: BinaryPrimitives.WriteUInt32LittleEndian(at, (uint)v); return true;
+            case TensorDataType.Int32 when v is >= int.MinValue and <= int.MaxValue: BinaryPrimitives.WriteInt32LittleEndian(at, (int)v); return true;
+            case TensorDataType.UInt64 when v >= 0: BinaryPrimitives.WriteUInt64LittleEndian(at, (ulong)v); return true;
+            case TensorDataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(at, v); return true;
+            default: return !IsInteger(type) && TryWrite(at, type, v);
+        }
+    }
+
+    /// <summary>Whether <paramref name="type"/> is one of the integer types (BOOL is not).</summary>
+    public static bool IsInteger(TensorDataType type) => type is TensorDataType.UInt8 or TensorDataType.Int8 or TensorDataType.UInt16 or TensorDataType.Int16
+        or TensorDataType.UInt32 or TensorDataType.Int32 or TensorDataType.UInt64 or TensorDataType.Int64;
+
     /// <summary>Writes <paramref name="v"/> as one element of <paramref name="type"/> at the start of <paramref name="at"/>; false when the type cannot hold it.</summary>
     public static bool TryWrite(Span<byte> at, TensorDataType type, double v)
     {

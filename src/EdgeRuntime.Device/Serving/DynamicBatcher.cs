@@ -297,20 +297,8 @@ public sealed class DynamicBatcher : IDisposable
         InferenceTensor[][] parts;
         try
         {
-            var partRows = new int[_batch.Count];
-            var partOutputs = new int[_batch.Count][];
-            for (var p = 0; p < _batch.Count; p++)
-            {
-                var pending = _batch[p];
-                partRows[p] = pending.Rows;
-                partOutputs[p] = new int[pending.OutputNames.Length];
-                for (var i = 0; i < pending.OutputNames.Length; i++)
-                {
-                    partOutputs[p][i] = Array.IndexOf(_allOutputs, pending.OutputNames[i]);
-                }
-            }
-
-            parts = TensorStacking.Split(outputs, partRows, partOutputs, _batch[0].ModelName);
+            // The run's outputs are the session's, in its order, named as each request names them.
+            parts = TensorStacking.Split(outputs, _batch, static pending => pending.Rows, static pending => pending.OutputNames, _batch[0].ModelName);
         }
         catch (Exception ex)
         {

@@ -30,6 +30,35 @@ public sealed class TensorValuesTests
         Assert.That(actual, Is.EqualTo(problem));
     }
 
+    [TestCase(TensorDataType.Int64, 9007199254740993L, true)]
+    [TestCase(TensorDataType.Int64, long.MinValue, true)]
+    [TestCase(TensorDataType.UInt64, long.MaxValue, true)]
+    [TestCase(TensorDataType.UInt64, -1L, false)]
+    [TestCase(TensorDataType.Int32, 2147483648L, false)]
+    [TestCase(TensorDataType.UInt8, 255L, true)]
+    [TestCase(TensorDataType.Int8, -129L, false)]
+    [TestCase(TensorDataType.Bool, 1L, true)]
+    [TestCase(TensorDataType.Bool, 2L, false)]
+    [TestCase(TensorDataType.Fp64, 9007199254740993L, true)]
+    public void TryWriteInteger_WholeNumber_WrittenExactlyOrRefused(TensorDataType type, long value, bool fits)
+    {
+        var bytes = new byte[8];
+
+        Assert.That(TensorValues.TryWriteInteger(bytes, type, value), Is.EqualTo(fits));
+        if (fits && type == TensorDataType.Int64)
+        {
+            Assert.That(BitConverter.ToInt64(bytes), Is.EqualTo(value), "every digit, not the nearest double");
+        }
+        else if (fits && type != TensorDataType.Fp64)
+        {
+            Assert.That(TensorValues.Read(bytes, type, 0), Is.EqualTo((double)value));
+        }
+        else if (fits)
+        {
+            Assert.That(BitConverter.ToDouble(bytes), Is.EqualTo(9007199254740992d), "a double holds the nearest value it can");
+        }
+    }
+
     [Test]
     public void Format_Fp32_IsTheShortestTextOfTheFloat()
     {

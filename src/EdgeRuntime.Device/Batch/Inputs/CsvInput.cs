@@ -171,14 +171,11 @@ internal sealed class CsvInput : IBatchInput
         {
             var column = _features[i];
             var field = fields[column];
-            if (!CsvLine.TryParseNumber(field, out var value))
+            if (!CsvLine.TryWriteNumber(field, data.AsSpan(i * size), type, out var isNumber))
             {
-                return new BatchRow(index, key, $"{where}, column '{_header[column]}': '{field}' is not a number");
-            }
-
-            if (!TensorValues.TryWriteData(data.AsSpan(i * size), type, value))
-            {
-                return new BatchRow(index, key, $"{where}, column '{_header[column]}': {field} does not fit the model's input '{_input.Name}' ({type.ToWireName()})");
+                return new BatchRow(index, key, isNumber
+                    ? $"{where}, column '{_header[column]}': {field} does not fit the model's input '{_input.Name}' ({type.ToWireName()})"
+                    : $"{where}, column '{_header[column]}': '{field}' is not a number");
             }
         }
 

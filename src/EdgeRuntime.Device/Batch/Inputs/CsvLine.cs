@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EdgeRuntime.Device.Inference;
 
 namespace EdgeRuntime.Device.Batch.Inputs;
 
@@ -57,4 +58,22 @@ internal static class CsvLine
     /// <summary>Parses a field as a number, in the invariant culture.</summary>
     public static bool TryParseNumber(string text, out double value) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>
+    /// Writes the number <paramref name="text"/> holds (see <see cref="TryParseNumber"/>) as one element of
+    /// <paramref name="type"/>. Whole-number text goes straight into an integer type, so an INT64 id beyond 2^53 keeps its
+    /// last digits; everything else goes through double, as <see cref="TensorValues.TryWriteData"/> takes it. False when
+    /// the text is no number (<paramref name="isNumber"/> false) or one the type cannot hold.
+    /// </summary>
+    public static bool TryWriteNumber(string text, Span<byte> at, TensorDataType type, out bool isNumber)
+    {
+        if (TensorValues.IsInteger(type) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole))
+        {
+            isNumber = true;
+            return TensorValues.TryWriteInteger(at, type, whole);
+        }
+
+        isNumber = TryParseNumber(text, out var value);
+        return isNumber && TensorValues.TryWriteData(at, type, value);
+    }
 }

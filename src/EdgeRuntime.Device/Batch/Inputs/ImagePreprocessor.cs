@@ -17,6 +17,13 @@ namespace EdgeRuntime.Device.Batch.Inputs;
 /// </summary>
 internal sealed class ImagePreprocessor
 {
+    /// <summary>
+    /// The most pixels an image may decode to (64 megapixels, 8192 x 8192; 256 MB as RGBA). The limit is checked from
+    /// the header, before any pixel is decoded, so a small file that claims a huge size (a PNG of 50000 x 50000 is a few
+    /// kilobytes) fails its own row instead of taking gigabytes. A JPEG counts at the reduced size it decodes at.
+    /// </summary>
+    public const long MaxPixels = 64L << 20;
+
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     private readonly string _inputName;
@@ -113,11 +120,18 @@ internal sealed class ImagePreprocessor
             return (null, $"{key}: not an image SkiaSharp can decode ({result})");
         }
 
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var size = DecodeSize(codec);
+        var scaled = size != codec.Info.Size ? $", {size.Width}x{size.Height} as decoded" : "";
+        if ((long)size.Width * size.Height > MaxPixels)
+        {
+            return (null, $"{key}: {codec.Info.Width}x{codec.Info.Height} pixels{scaled} is over the limit of {MaxPixels >> 20} megapixels an image may decode to");
+        }
+
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var decoded = new SKBitmap();
         if (!decoded.TryAllocPixels(info))
         {
-            return (null, $"{key}: {info.Width}x{info.Height} pixels is too large to decode");
+            return (null, $"{key}: {codec.Info.Width}x{codec.Info.Height} pixels{scaled} is too large to decode");
         }
 
         result = codec.GetPixels(info, decoded.GetPixels());
@@ -132,11 +146,43 @@ internal sealed class ImagePreprocessor
         using (var canvas = new SKCanvas(target))
         {
             canvas.Clear(new SKColor(_pad, _pad, _pad));
-            canvas.SetMatrix(Placement(codec.EncodedOrigin, info.Width, info.Height));
+            // Placed by the full size, the decoded pixels stretched over it: the geometry is the same at every decode scale.
+            var full = codec.Info.Size;
+            canvas.SetMatrix(Placement(codec.EncodedOrigin, full.Width, full.Height)
+                .PreConcat(SKMatrix.CreateScale((float)full.Width / size.Width, (float)full.Height / size.Height)));
             canvas.DrawImage(image, 0, 0, Sampling);
         }
 
         return (Tensor(target.GetPixelSpan(), target.RowBytes), null);
+    }
+
+    /// <summary>
+    /// The size to decode <paramref name="codec"/>'s image at. A JPEG decodes at k/8 of its size (k = 1..8) in the DCT,
+    /// for a fraction of the memory and time: the smallest k whose size still has at least the pixels the image covers
+    /// in the target, so resizing stays a downscale. Other formats decode at their full size.
+    /// </summary>
+    internal SKSizeI DecodeSize(SKCodec codec)
+    {
+        var full = codec.Info.Size;
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg)
+        {
+            return full;
+        }
+
+        var (placedWidth, placedHeight) = Placed(codec.EncodedOrigin, full.Width, full.Height);
+        var (neededWidth, neededHeight) = SwapsAxes(codec.EncodedOrigin) ? (placedHeight, placedWidth) : (placedWidth, placedHeight);
+
+        // Skia rounds a scale to the nearest eighth, so each eighth is asked for exactly.
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var size = codec.GetScaledDimensions(eighths / 8f);
+            if (size.Width >= neededWidth && size.Height >= neededHeight && size.Width <= full.Width && size.Height <= full.Height)
+            {
+                return size;
+            }
+        }
+
+        return full;
     }
 
     private static int Size(int? given, long dimension, string what, string name, long[] shape)
@@ -173,26 +219,42 @@ internal sealed class ImagePreprocessor
             SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
             _ => SKMatrix.Identity,
         };
-        if (origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom)
+        if (SwapsAxes(origin))
         {
             (w, h) = (h, w);
         }
 
-        float scaleX = _width / w, scaleY = _height / h, left = 0, top = 0;
-        if (_resize != "stretch")
+        var (placedWidth, placedHeight) = Placed(origin, width, height);
+        var left = (float)Math.Floor((_width - placedWidth) / 2.0);
+        var top = (float)Math.Floor((_height - placedHeight) / 2.0);
+        return SKMatrix.CreateScaleTranslation(placedWidth / w, placedHeight / h, left, top).PreConcat(upright);
+    }
+
+    /// <summary>
+    /// The size the upright image takes in the target: all of it for stretch; for letterbox (the whole image inside,
+    /// padding the rest) and crop (filling the target, cutting the overflow) the aspect ratio kept, rounded to whole
+    /// pixels so the edges are sharp.
+    /// </summary>
+    private (int Width, int Height) Placed(SKEncodedOrigin origin, int width, int height)
+    {
+        float w = width, h = height;
+        if (SwapsAxes(origin))
         {
-            // letterbox fits the whole image inside (padding the rest), crop fills the target (cutting the overflow),
-            // both centred and keeping the aspect ratio; sizes round to whole pixels so the edges are sharp.
-            var scale = _resize == "letterbox" ? Math.Min(scaleX, scaleY) : Math.Max(scaleX, scaleY);
-            var placedWidth = Math.Max(1, (int)MathF.Round(w * scale));
-            var placedHeight = Math.Max(1, (int)MathF.Round(h * scale));
-            (scaleX, scaleY) = (placedWidth / w, placedHeight / h);
-            left = (float)Math.Floor((_width - placedWidth) / 2.0);
-            top = (float)Math.Floor((_height - placedHeight) / 2.0);
+            (w, h) = (h, w);
         }
 
-        return SKMatrix.CreateScaleTranslation(scaleX, scaleY, left, top).PreConcat(upright);
+        if (_resize == "stretch")
+        {
+            return (_width, _height);
+        }
+
+        var scale = _resize == "letterbox" ? Math.Min(_width / w, _height / h) : Math.Max(_width / w, _height / h);
+        return (Math.Max(1, (int)MathF.Round(w * scale)), Math.Max(1, (int)MathF.Round(h * scale)));
     }
+
+    /// <summary>Whether the EXIF orientation turns the image by a quarter, so its width becomes its height.</summary>
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     private InferenceTensor Tensor(ReadOnlySpan<byte> pixels, int rowBytes)
     {

@@ -108,6 +108,20 @@ public sealed class CsvInputTests : InputFileTests
     }
 
     [Test]
+    public void Read_Int64BeyondTwoToThe53_KeepsEveryDigit()
+    {
+        // 2^53 + 1 is the first integer a double cannot hold: read through double, it came out as 2^53.
+        var path = Folder.Write("ids.csv", "id,other\n9007199254740993,-9223372036854775808\n1e3,9223372036854775808\n");
+
+        var rows = ReadAll(path, Input("x", TensorDataType.Int64, -1, 2));
+        var floats = ReadAll(path, Input("x", TensorDataType.Fp64, -1, 2));
+
+        Assert.That(rows[0].Data[0], Is.EqualTo(BitConverter.GetBytes(9007199254740993L).Concat(BitConverter.GetBytes(long.MinValue))));
+        Assert.That(rows[1].Error, Is.EqualTo("line 3, column 'other': 9223372036854775808 does not fit the model's input 'x' (INT64)"), "1e3 is still 1000");
+        Assert.That(floats[1].Data[0], Is.EqualTo(BitConverter.GetBytes(1000.0).Concat(BitConverter.GetBytes(9223372036854775808.0))), "float inputs read every number as before");
+    }
+
+    [Test]
     public void Read_NamedColumns_TakesThoseInTheirOrder()
     {
         var path = Folder.Write("n.csv", "a,b,c\n1,2,3\n");

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using EdgeRuntime.Contracts.Models;
 using EdgeRuntime.Device.Batch;
+using EdgeRuntime.Device.Batch.Inputs;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -168,6 +169,100 @@ public sealed class ImageFolderInputTests : InputFileTests
     }
 
     [Test]
+    public void Read_ImageOverThePixelLimit_IsAnErrorRowBeforeDecoding()
+    {
+        // A PNG that claims 50000 x 50000 pixels in a few bytes: decoded, it would take 10 GB.
+        using (var small = Solid(2, 2, Red))
+        {
+            Folder.Write("bomb.png", WithPngSize(Encode(small, SKEncodedImageFormat.Png), 50000, 50000));
+        }
+
+        WritePng("ok.png", Solid(4, 4, Green));
+
+        var rows = ReadAll(Open(Input("x", TensorDataType.Fp32, -1, 3, 2, 2)));
+
+        Assert.That(rows[0].Error, Is.EqualTo("bomb.png: 50000x50000 pixels is over the limit of 64 megapixels an image may decode to"));
+        Assert.That(rows[1].Error, Is.Null);
+        Assert.That(ImagePreprocessor.MaxPixels, Is.EqualTo(8192L * 8192));
+    }
+
+    [Test]
+    public void DecodeSize_LargeJpeg_SmallestScaleStillCoveringTheTarget()
+    {
+        WriteJpeg("big.jpg", Solid(1600, 1200, Blue));
+        WritePng("big.png", Solid(1600, 1200, Blue));
+        var fixedSize = Input("x", TensorDataType.Fp32, -1, 3, 75, 100)[0];
+        var dynamicSize = Input("x", TensorDataType.Fp32, -1, 3, -1, -1)[0];
+
+        SKSizeI Size(string name, TensorMetadata input, ImagePreprocessing? settings = null)
+        {
+            using var codec = SKCodec.Create(Path.Combine(Folder.Path, name));
+            return ImagePreprocessor.Create(input, settings).DecodeSize(codec);
+        }
+
+        Assert.That(Size("big.jpg", fixedSize), Is.EqualTo(new SKSizeI(200, 150)), "1/8 still has 2 pixels for each one of the 100x75 target");
+        Assert.That(Size("big.png", fixedSize), Is.EqualTo(new SKSizeI(1600, 1200)), "a PNG decodes whole");
+        Assert.That(Size("big.jpg", dynamicSize, new ImagePreprocessing { Width = 400, Height = 300 }), Is.EqualTo(new SKSizeI(400, 300)), "1/4 is exactly the target");
+        Assert.That(Size("big.jpg", dynamicSize, new ImagePreprocessing { Width = 401, Height = 300 }), Is.EqualTo(new SKSizeI(600, 450)), "3/8: 1/4 would be a pixel short");
+        Assert.That(Size("big.jpg", dynamicSize, new ImagePreprocessing { Width = 400, Height = 75, Resize = "crop" }), Is.EqualTo(new SKSizeI(400, 300)), "crop fills the target: the image is drawn 400x300");
+        Assert.That(Size("big.jpg", dynamicSize, new ImagePreprocessing { Width = 400, Height = 75, Resize = "letterbox" }), Is.EqualTo(new SKSizeI(200, 150)), "letterbox fits it inside: drawn 100x75");
+        Assert.That(Size("big.jpg", dynamicSize, new ImagePreprocessing { Width = 3200, Height = 2400 }), Is.EqualTo(new SKSizeI(1600, 1200)), "an upscale decodes whole");
+    }
+
+    [Test]
+    public void Read_LargeJpegDecodedScaledDown_GivesWhatTheFullImageGives()
+    {
+        // A smooth gradient, so JPEG's own loss stays small; the PNG of the same pixels is decoded whole.
+        using (var gradient = new SKBitmap(960, 720))
+        {
+            for (var y = 0; y < gradient.Height; y++)
+            {
+                for (var x = 0; x < gradient.Width; x++)
+                {
+                    gradient.SetPixel(x, y, new SKColor((byte)(x * 255 / 959), (byte)(y * 255 / 719), (byte)((x + y) * 255 / 1678)));
+                }
+            }
+
+            Folder.Write("a.jpg", Encode(gradient, SKEncodedImageFormat.Jpeg));
+            Folder.Write("b.png", Encode(gradient, SKEncodedImageFormat.Png));
+        }
+
+        var rows = ReadAll(Open(Input("x", TensorDataType.Fp32, -1, 3, 18, 24)));
+
+        var differences = rows[0].Floats.Zip(rows[1].Floats, (jpeg, png) => Math.Abs(jpeg - png));
+        Assert.That(differences.Max(), Is.LessThan(0.03f), "decoded at 1/8 and resized, the JPEG's pixels are the whole image's");
+    }
+
+    [Test]
+    public void Read_LargeJpegWithExifOrientationDecodedScaledDown_IsTurnedUpright()
+    {
+        // As the test above with a smaller stored size: 256x128, left half red and right half blue, rotated to 128x256.
+        using var stored = new SKBitmap(256, 128);
+        using (var canvas = new SKCanvas(stored))
+        {
+            canvas.Clear(Blue);
+            canvas.DrawRect(0, 0, 128, 128, new SKPaint { Color = Red });
+        }
+
+        Folder.Write("rotated.jpg", WithExifOrientation(Encode(stored, SKEncodedImageFormat.Jpeg), 6));
+        var input = Input("x", TensorDataType.UInt8, -1, 16, 8, 3);
+        var settings = new ImagePreprocessing { Layout = "nhwc" };
+
+        var row = ReadAll(Open(input, settings)).Single();
+
+        using (var codec = SKCodec.Create(Path.Combine(Folder.Path, "rotated.jpg")))
+        {
+            Assert.That(ImagePreprocessor.Create(input[0], settings).DecodeSize(codec), Is.EqualTo(new SKSizeI(32, 16)), "decoded at 1/8, still 2x the 16x8 the target needs");
+        }
+
+        byte[] Pixel(int x, int y) => row.Data[0].AsSpan(((y * 8) + x) * 3, 3).ToArray();
+        Assert.That(Pixel(4, 2)[0], Is.GreaterThan(200), "top is red");
+        Assert.That(Pixel(4, 2)[2], Is.LessThan(60));
+        Assert.That(Pixel(4, 13)[2], Is.GreaterThan(200), "bottom is blue");
+        Assert.That(Pixel(4, 13)[0], Is.LessThan(60));
+    }
+
+    [Test]
     public void Open_DynamicSizeWithoutManifestSize_ThrowsSayingWhatToSet()
     {
         WritePng("p.png", Solid(2, 2, Red));
@@ -321,6 +416,33 @@ public sealed class ImageFolderInputTests : InputFileTests
     {
         using var data = bitmap.Encode(format, 100);
         return data.ToArray();
+    }
+
+    /// <summary><paramref name="png"/> with the width and height in its header (IHDR) replaced, its checksum redone.</summary>
+    private static byte[] WithPngSize(byte[] png, uint width, uint height)
+    {
+        // Signature (8 bytes), then the IHDR chunk: length (4), type (4), width, height, ..., CRC over type and data.
+        var patched = png.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(patched.AsSpan(16), width);
+        BinaryPrimitives.WriteUInt32BigEndian(patched.AsSpan(20), height);
+        BinaryPrimitives.WriteUInt32BigEndian(patched.AsSpan(29), Crc32(patched.AsSpan(12, 17)));
+        return patched;
+    }
+
+    /// <summary>The CRC-32 PNG chunks carry (ISO 3309, reflected polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+
+        return ~crc;
     }
 
     /// <summary>

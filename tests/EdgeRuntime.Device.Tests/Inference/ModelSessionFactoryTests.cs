@@ -1,0 +1,97 @@
+using EdgeRuntime.Device.Inference;
+using EdgeRuntime.Device.Inference.Onnx;
+using EdgeRuntime.Device.Tests.Serving;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeRuntime.Device.Tests.Inference;
+
+/// <summary><see cref="ModelSessionFactory"/>'s optimised-model cache, with real ONNX Runtime sessions and a real cache folder.</summary>
+public sealed class ModelSessionFactoryTests
+{
+    private string _directory = null!;
+
+    /// <summary>Creates the test's folder.</summary>
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "edge-runtime-tests", $"session-factory-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_directory);
+    }
+
+    /// <summary>Deletes the test's folder.</summary>
+    [TearDown]
+    public void TearDown()
+    {
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+
+    /// <summary>
+    /// Loads of one model at the same moment in one process (a batch job beside the server) each write their optimised
+    /// model to a file of their own: every load works, the cache ends up as one whole file that the next load uses, and
+    /// no temporary file is left behind.
+    /// </summary>
+    [Test]
+    public void Create_SameModelManyTimesAtOnce_EveryLoadWorksAndTheCacheIsWhole()
+    {
+        var model = Path.Combine(_directory, "demo.onnx");
+        File.WriteAllBytes(model, SyntheticModels.Demo().Bytes);
+        var cache = Path.Combine(_directory, "cache");
+        var factory = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance);
+        var request = TestSessions.FloatRequest("input", TestSessions.Readings(new Random(3), 2), [2, 4]);
+        const int Loads = 8;
+        using var start = new Barrier(Loads);
+
+        var outputs = new float[Loads][];
+        // Dedicated threads, all released at once: the loads overlap even on two cores.
+        var loads = Enumerable.Range(0, Loads).Select(i => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait(TimeSpan.FromMinutes(2));
+                using var session = factory.Create("demo", "1", model);
+                using var response = session.Run(request, "demo");
+                outputs[i] = TestSessions.Floats(response.Outputs[0]);
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        Task.WaitAll(loads);
+
+        Assert.That(outputs, Has.All.Not.Null.And.EqualTo(outputs[0]), "every concurrent load runs and answers alike");
+        Assert.That(Directory.GetFiles(cache).Select(Path.GetFileName), Has.Exactly(1).Items.And.None.EndsWith(".tmp"));
+        using var cached = factory.Create("demo", "1", model);
+        Assert.That(cached.Properties["optimized_model_cache"], Is.EqualTo("hit"));
+        using var response = cached.Run(request, "demo");
+        Assert.That(TestSessions.Floats(response.Outputs[0]), Is.EqualTo(outputs[0]));
+    }
+
+    /// <summary>
+    /// A load's temporary file has a name no other load shares. Before, it was <c>{cache}.{pid}.tmp</c>, the same for
+    /// every load of the model in the process; here that name is held by something that cannot be written, as another
+    /// load's file being written is, and the load still works and fills the cache.
+    /// </summary>
+    [Test]
+    public void Create_ProcessWideTemporaryNameTaken_LoadsAndFillsTheCache()
+    {
+        var model = Path.Combine(_directory, "demo.onnx");
+        File.WriteAllBytes(model, SyntheticModels.Demo().Bytes);
+        var cache = Path.Combine(_directory, "cache");
+        var factory = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance);
+        factory.Create("demo", "1", model).Dispose();
+        var cached = Directory.GetFiles(cache).Single();
+        File.Delete(cached);
+        Directory.CreateDirectory($"{cached}.{Environment.ProcessId}.tmp");
+
+        using var session = factory.Create("demo", "1", model);
+
+        Assert.That(session.Properties["optimized_model_cache"], Is.EqualTo("miss"));
+        Assert.That(session.ExecutionProvider, Is.EqualTo("CPU"));
+        Assert.That(File.Exists(cached), Is.True, "the cache is written again");
+    }
+}
