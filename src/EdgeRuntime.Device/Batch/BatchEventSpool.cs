@@ -11,7 +11,7 @@ namespace EdgeRuntime.Device.Batch;
 
 /// <summary>
 /// The <c>batch_job_finished</c> events of jobs that ran outside the host (the CLI, another process), waiting in
-/// <c>&lt;data&gt;/batch/events/</c> for the host to take them. Such a process must not open <c>state.db</c>: the
+/// <c>&lt;data&gt;/batch-state/events/</c> (outside every folder jobs may write) for the host to take them. Such a process must not open <c>state.db</c>: the
 /// telemetry store keeps its sequence numbers in memory, so a second writer would reuse them. Each event is one
 /// JSON file (its final <see cref="BatchJobStatus"/>), written by temp file, fsync and rename; the host imports the
 /// files into its telemetry recorder at start and every few seconds and deletes each only once the store has it.
@@ -21,7 +21,7 @@ internal static partial class BatchEventSpool
     private const string Extension = ".json";
 
     /// <summary>The spool folder under the data directory.</summary>
-    public static string PathUnder(string dataPath) => Path.Combine(dataPath, "batch", "events");
+    public static string PathUnder(string dataPath) => Path.Combine(BatchPaths.StateDirectoryUnder(dataPath), "events");
 
     /// <summary>Writes <paramref name="status"/> as a spooled event; the file is complete or absent.</summary>
     public static string Write(string directory, BatchJobStatus status)

@@ -184,7 +184,8 @@ internal sealed class BatchJobDatabase : IDisposable
     /// <summary>Deletes a job database or results file with its WAL and shared-memory files.</summary>
     public static void Delete(string path)
     {
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        File.Delete(path);
+        foreach (var suffix in BatchJobFiles.DatabaseCompanions)
         {
             File.Delete(path + suffix);
         }

@@ -32,5 +32,11 @@ internal static class BatchJobKeys
     /// <summary>CSV/JSONL: the committed length of the output file; a longer file is cut back to it on resume.</summary>
     public const string OutputBytes = "output_bytes";
 
+    /// <summary>The final status of the last run that ended, as its <c>batch_job_finished</c> event carries it (JSON).</summary>
+    public const string Summary = "summary";
+
+    /// <summary>"1" once the event of the job's final state is recorded; absent while it is not, so that a rerun records it.</summary>
+    public const string EventPublished = "event_published";
+
     public static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using EdgeRuntime.Contracts.Batch;
 namespace EdgeRuntime.Device.Batch;
 
 /// <summary>
-/// The host's batch jobs as <c>&lt;data&gt;/batch/jobs.json</c> keeps them (written whole by temp file, fsync and
+/// The host's batch jobs as <c>&lt;data&gt;/batch-state/jobs.json</c> keeps them (written whole by temp file, fsync and
 /// rename), so that queued and running jobs resume after a restart and finished ones stay listed.
 /// </summary>
 internal sealed record BatchJobRegistry
@@ -22,4 +22,10 @@ internal sealed record BatchJobEntry
 
     /// <summary>When it was submitted, Unix milliseconds; the list is newest first and queued jobs start oldest first.</summary>
     public long SubmittedMs { get; init; }
+
+    /// <summary>
+    /// Cancel was asked while the job ran: recorded before the run is told, so that a host that dies before the run
+    /// stops does not resume the job at its next start.
+    /// </summary>
+    public bool CancelRequested { get; init; }
 }

@@ -8,28 +8,59 @@ namespace EdgeRuntime.Device.Batch;
 
 public sealed partial class BatchJobRunner
 {
+    /// <summary>Refuses a batch size or parallelism out of range, before anything is opened.</summary>
+    /// <exception cref="BatchJobException">With the allowed range.</exception>
+    internal static void CheckSizes(BatchJobSpec spec)
+    {
+        if (spec.BatchSize is < 1 or > MaxBatchSize)
+        {
+            throw new BatchJobException($"batch_size must be 1–{MaxBatchSize}, not {spec.BatchSize}");
+        }
+
+        if (spec.Parallelism is < 1)
+        {
+            throw new BatchJobException($"parallelism must be at least 1, not {spec.Parallelism}");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a job that would read or write the device's own state (the job service's folder, the model repository, the
+    /// compiled-model cache, the telemetry store) — in the host and standalone alike — or overwrite its own input.
+    /// </summary>
+    private void CheckFiles(BatchJobFiles files)
+    {
+        foreach (var path in files.Written.Prepend(files.Input))
+        {
+            if (_paths.Protected(path) is { } touches)
+            {
+                throw new BatchJobException($"{path} is inside {touches}, which batch jobs may never read or write");
+            }
+
+            if (path != files.Input && BatchPaths.Same(path, files.Input))
+            {
+                throw new BatchJobException($"the output {files.Output} would overwrite the job's input");
+            }
+        }
+    }
+
+    /// <summary>Takes the job database's lock for the run: a second run of the same job — in this process or another — is refused.</summary>
+    private static BatchJobLock Lock(BatchJobSpec spec, BatchJobFiles files)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(files.Output)!);
+        return BatchJobLock.Acquire(files.Lock, spec.Id ?? DefaultJobId(files.Output));
+    }
+
     /// <summary>
     /// Opens the job for a run: finds its checkpoint (refusing another job's unless the spec says Restart), resolves the
     /// model version (the pinned one when resuming), loads the job's own session, opens the input and checks it is the
     /// one the checkpoint was made over, and creates or reopens the job database and output file at the committed point.
     /// </summary>
-    private BatchRun Prepare(BatchJobSpec spec)
+    private BatchRun Prepare(BatchJobSpec spec, BatchJobFiles files)
     {
-        if (spec.BatchSize is < 1 || spec.Parallelism is < 1)
-        {
-            throw new BatchJobException($"batch size and parallelism must be at least 1, not {spec.BatchSize} and {spec.Parallelism}");
-        }
-
-        var output = Path.GetFullPath(spec.Output);
-        var inputPath = Path.GetFullPath(spec.Input.Path);
-        var format = BatchOutput.FormatOf(spec.OutputFormat, output);
-        var databasePath = format == BatchOutput.Sqlite ? output : output + ".job.db";
-        if (SamePath(output, inputPath) || SamePath(databasePath, inputPath))
-        {
-            throw new BatchJobException($"the output {output} would overwrite the job's input");
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var output = files.Output;
+        var inputPath = files.Input;
+        var format = files.Format;
+        var databasePath = files.Database;
         for (var attempt = 0; ; attempt++)
         {
             var existing = OpenCheckpoint(output, databasePath, format, spec.Restart);
@@ -65,7 +96,7 @@ public sealed partial class BatchJobRunner
                 session ??= LoadSession(model);
                 var outputs = KeptOutputs(session, spec.Outputs ?? RecordedOutputs(existing));
                 var batchable = session.Inputs.Concat(session.Outputs).All(t => t.Shape.Length >= 1 && t.Shape[0] < 0);
-                var batchSize = BatchModel.BatchSize(model.Config, batchable, spec.BatchSize ?? RecordedBatchSize(existing), DefaultBatchSize);
+                var batchSize = BatchModel.BatchSize(model.Config, batchable, spec.BatchSize ?? RecordedBatchSize(existing), DefaultBatchSize, MaxBatchSize);
                 input ??= OpenInput(spec, inputPath, session, model);
                 var resumed = existing is null ? 0 : existing.Number(BatchJobKeys.RowsSucceeded) + existing.Number(BatchJobKeys.RowsFailed);
                 var completed = existing?[BatchJobKeys.State] == BatchJobStates.Completed;
@@ -98,7 +129,7 @@ public sealed partial class BatchJobRunner
                     Text = text,
                     Batchable = batchable,
                     BatchSize = batchSize,
-                    Parallelism = Parallelism(spec),
+                    Parallelism = Parallelism(spec, database[BatchJobKeys.Id]!),
                     AlreadyCompleted = completed,
                     RowsResumed = resumed,
                 };
@@ -119,13 +150,28 @@ public sealed partial class BatchJobRunner
         }
     }
 
-    /// <summary>Runs at once: the spec's, else the configured number, else all cores standalone or <see cref="BatchOptions.CoreShare"/> of them in the host.</summary>
-    private int Parallelism(BatchJobSpec spec) =>
-        spec.Parallelism ?? (_options.Parallelism > 0
-            ? _options.Parallelism
-            : _inHost ? Math.Max(1, (int)Math.Floor(Environment.ProcessorCount * _options.CoreShare)) : Environment.ProcessorCount);
+    /// <summary>
+    /// Workers: the spec's, else the configured number, else all cores standalone. In the host never more than the job's
+    /// part of the core share: floor(cores × <see cref="BatchOptions.CoreShare"/>), at least one, split evenly between
+    /// the <see cref="BatchOptions.MaxConcurrentJobs"/> jobs that may run at once, at least one each.
+    /// </summary>
+    private int Parallelism(BatchJobSpec spec, string job)
+    {
+        var asked = spec.Parallelism ?? (_options.Parallelism > 0 ? _options.Parallelism : (int?)null);
+        if (!_inHost)
+        {
+            return asked ?? Environment.ProcessorCount;
+        }
 
-    private static bool SamePath(string a, string b) => string.Equals(a, b, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+        var share = Math.Max(1, (int)Math.Floor(Environment.ProcessorCount * _options.CoreShare));
+        var perJob = Math.Max(1, share / Math.Max(1, _options.MaxConcurrentJobs));
+        if (asked > perJob)
+        {
+            LogParallelismCapped(_logger, job, asked.Value, perJob);
+        }
+
+        return Math.Min(asked ?? perJob, perJob);
+    }
 
     /// <summary>
     /// The job database at the output, or null for a fresh start. What is there but not a job's (another database, a
@@ -371,4 +417,7 @@ public sealed partial class BatchJobRunner
 
     [LoggerMessage(EventId = 1807, Level = LogLevel.Information, Message = "Batch job {Job}: cut {Bytes} uncommitted byte(s) off the end of {Output} before resuming")]
     private static partial void LogTailCut(ILogger logger, string job, string output, long bytes);
+
+    [LoggerMessage(EventId = 1835, Level = LogLevel.Information, Message = "Batch job {Job}: {Asked} worker(s) asked for, {Allowed} allowed by the host's core share for batch jobs")]
+    private static partial void LogParallelismCapped(ILogger logger, string job, int asked, int allowed);
 }

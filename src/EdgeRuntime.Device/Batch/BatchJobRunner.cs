@@ -20,10 +20,16 @@ namespace EdgeRuntime.Device.Batch;
 /// </remarks>
 public sealed partial class BatchJobRunner
 {
-    /// <summary>Rows per run for a batchable model whose configuration names no batch size.</summary>
+    /// <summary>Rows per run for a model whose configuration declares batching but names no batch size.</summary>
     internal const int DefaultBatchSize = 64;
 
+    /// <summary>The most rows one run may stack, whatever the job or the model's configuration ask for.</summary>
+    internal const int MaxBatchSize = 4096;
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the runner looks at its batch threads: they tell it nothing themselves (see <see cref="BatchPipeline"/>).</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly EdgeRuntimeOptions _runtime;
     private readonly BatchOptions _options;
@@ -35,6 +41,7 @@ public sealed partial class BatchJobRunner
     private readonly DeviceMetrics? _metrics;
     private readonly TimeProvider _time;
     private readonly BatchInputOpener _openInput;
+    private readonly BatchPaths _paths;
 
     /// <summary>
     /// A runner; <paramref name="inHost"/> when jobs share the device with online serving (they then take
@@ -63,12 +70,13 @@ public sealed partial class BatchJobRunner
         _metrics = metrics;
         _time = time ?? TimeProvider.System;
         _openInput = openInput ?? BatchInputs.Open;
+        _paths = new BatchPaths(runtime, options);
     }
 
     /// <summary>
     /// A runner outside the host's services, e.g. for the <c>batch</c> command: it resolves models from
     /// <paramref name="runtime"/>'s model store and writes its job summary event into the data directory's spool
-    /// (<c>&lt;data&gt;/batch/events/</c>), which the host imports into its telemetry store when it runs.
+    /// (<c>&lt;data&gt;/batch-state/events/</c>), which the host imports into its telemetry store when it runs.
     /// </summary>
     /// <param name="runtime">The bound <c>EdgeRuntime</c> settings (data directory, model repository).</param>
     /// <param name="options">The bound <c>EdgeRuntime:Batch</c> settings.</param>
@@ -77,6 +85,12 @@ public sealed partial class BatchJobRunner
     /// <param name="inHost">True to take only <see cref="BatchOptions.CoreShare"/> of the cores (as in the host); false takes them all.</param>
     public static BatchJobRunner Create(EdgeRuntimeOptions runtime, BatchOptions options, DeviceProfile profile, ILoggerFactory loggerFactory, bool inHost = false) =>
         new(runtime, options, profile, loggerFactory, inHost);
+
+    /// <summary>Input bytes one batch may hold: a batch of large rows (images) is cut there, whatever its batch size.</summary>
+    internal long MaxBatchBytes { get; init; } = BatchPipeline.DefaultMaxBatchBytes;
+
+    /// <summary>Input bytes the batches read ahead of the workers may hold together.</summary>
+    internal long MaxQueuedBytes { get; init; } = BatchPipeline.DefaultMaxQueuedBytes;
 
     /// <summary>The id of a job that names none: from its absolute output path, so running the same command again resumes it.</summary>
     public static string DefaultJobId(string output) =>
@@ -87,7 +101,10 @@ public sealed partial class BatchJobRunner
     /// checkpoint says is done, and writes each remaining row's result or error exactly once. Reports progress now and then.
     /// Returns the final status (completed, failed with the reason, or cancelled when <paramref name="cancellationToken"/> fires).
     /// </summary>
-    /// <exception cref="BatchJobException">The job cannot start (unknown model or version, another job's checkpoint at the output).</exception>
+    /// <exception cref="BatchJobException">
+    /// The job cannot start: an unknown model or version, another job's checkpoint at the output, a path inside the
+    /// device's own state, or the same job running already (in this process or another one).
+    /// </exception>
     public Task<BatchJobStatus> RunAsync(BatchJobSpec spec, IProgress<BatchJobStatus>? progress, CancellationToken cancellationToken = default) =>
         RunAsync(spec, progress, publishCancelled: true, cancellationToken);
 
@@ -98,27 +115,55 @@ public sealed partial class BatchJobRunner
     internal async Task<BatchJobStatus> RunAsync(BatchJobSpec spec, IProgress<BatchJobStatus>? progress, bool publishCancelled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        CheckSizes(spec);
+        var files = BatchJobFiles.Of(spec);
+        BatchJobLock held;
+        try
+        {
+            CheckFiles(files);
+            held = Lock(spec, files);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BatchJobException($"cannot open the output {files.Output}: {ex.Message}", ex);
+        }
+
+        using var hold = held;
         var startedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var started = _time.GetTimestamp();
-        using var run = Prepare(spec);
+        using var run = Prepare(spec, files);
         if (run.AlreadyCompleted)
         {
             LogAlreadyCompleted(_logger, run.Id, run.OutputPath);
             var done = StoredStatus(run, spec);
+            if (run.Database[BatchJobKeys.EventPublished] is null)
+            {
+                // The last run died between recording the job completed and recording its event: the event goes now.
+                LogEventRecovered(_logger, run.Id);
+                var summary = run.Database[BatchJobKeys.Summary] is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.BatchJobStatus) : null;
+                PublishRecorded(run, summary ?? done);
+            }
+
             progress?.Report(done);
             return done;
         }
 
         LogStarted(_logger, run.Id, run.Model.Name, run.Model.Version, spec.Input.Path, run.OutputPath, run.StartIndex, run.BatchSize, run.Parallelism);
-        using var pipeline = new BatchPipeline(run, _options.Nice, _logger, CountRows(run), cancellationToken);
+        using var pipeline = new BatchPipeline(run, _options.Nice, _logger, CountRows(run), cancellationToken, MaxBatchBytes, MaxQueuedBytes);
         pipeline.Start();
         try
         {
-            while (!pipeline.Completion.IsCompleted)
+            // The batch threads run niced and tell this loop nothing: it polls them. Were they to complete a task, cancel
+            // a token or queue work, the thread pool could start a worker on them, and that worker would keep their nice
+            // value for good (a Linux thread inherits its creator's), serving online requests below everyone else.
+            var lastReport = _time.GetTimestamp();
+            while (!pipeline.IsCompleted)
             {
-                await Task.WhenAny(pipeline.Completion, Task.Delay(ProgressInterval, _time, CancellationToken.None)).ConfigureAwait(false);
-                if (!pipeline.Completion.IsCompleted)
+                await Task.Delay(PollInterval, _time, CancellationToken.None).ConfigureAwait(false);
+                pipeline.PropagateStop();
+                if (!pipeline.IsCompleted && _time.GetElapsedTime(lastReport) >= ProgressInterval)
                 {
+                    lastReport = _time.GetTimestamp();
                     progress?.Report(Status(run, spec, pipeline, BatchJobStates.Running, null, startedMs, started, final: false));
                 }
             }
@@ -126,10 +171,13 @@ public sealed partial class BatchJobRunner
         finally
         {
             // A progress handler that threw must not leave threads running over a closed job database.
-            if (!pipeline.Completion.IsCompleted)
+            if (!pipeline.IsCompleted)
             {
                 pipeline.Stop();
-                await pipeline.Completion.ConfigureAwait(false);
+                while (!pipeline.IsCompleted)
+                {
+                    await Task.Delay(PollInterval, _time, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
 
@@ -149,6 +197,8 @@ public sealed partial class BatchJobRunner
                 [BatchJobKeys.Reason] = reason,
                 [BatchJobKeys.FinishedMs] = BatchJobKeys.Text(status.FinishedMs!.Value),
                 [BatchJobKeys.RowsTotal] = status.RowsTotal is { } total ? BatchJobKeys.Text(total) : null,
+                [BatchJobKeys.Summary] = JsonSerializer.Serialize(status, ContractsJsonContext.Default.BatchJobStatus),
+                [BatchJobKeys.EventPublished] = null,
             });
         }
         catch (SQLiteException ex)
@@ -161,7 +211,7 @@ public sealed partial class BatchJobRunner
         progress?.Report(status);
         if (state != BatchJobStates.Cancelled || publishCancelled)
         {
-            Publish(status);
+            PublishRecorded(run, status);
         }
 
         return status;
@@ -183,21 +233,45 @@ public sealed partial class BatchJobRunner
         };
     }
 
-    /// <summary>Records the job's summary: into the host's telemetry, or, outside the host or when its recorder is full, into the spool.</summary>
-    internal void Publish(BatchJobStatus status)
+    /// <summary>
+    /// Records the job's summary: into the host's telemetry, or, outside the host or when its recorder is full, into the
+    /// spool. False when it could be recorded nowhere.
+    /// </summary>
+    internal bool Publish(BatchJobStatus status)
     {
         if (_recorder?.Record(TelemetryKind.Event, TelemetryRecordTypes.BatchJobFinished, status.Model, status.Version, JsonSerializer.Serialize(status, ContractsJsonContext.Default.BatchJobStatus)) == true)
+        {
+            return true;
+        }
+
+        try
+        {
+            BatchEventSpool.Write(BatchEventSpool.PathUnder(_runtime.DataPath), status);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogEventLost(_logger, status.Id, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Publishes the job's summary and then notes in its database that it did, so that a rerun of a completed job knows.</summary>
+    private void PublishRecorded(BatchRun run, BatchJobStatus status)
+    {
+        if (!Publish(status))
         {
             return;
         }
 
         try
         {
-            BatchEventSpool.Write(BatchEventSpool.PathUnder(_runtime.DataPath), status);
+            run.Database.Set(new Dictionary<string, string?>(StringComparer.Ordinal) { [BatchJobKeys.EventPublished] = "1" });
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (SQLiteException ex)
         {
-            LogEventLost(_logger, status.Id, ex.Message);
+            // A rerun of the completed job records the event a second time; the hub sees it twice, never not at all.
+            LogEventNotNoted(_logger, run.Id, ex.Message);
         }
     }
 
@@ -223,7 +297,7 @@ public sealed partial class BatchJobRunner
             RowsResumed = run.RowsResumed,
             RowsPerSecond = Math.Round(rate, 1),
             EtaSeconds = !final && total is { } all && rate > 0 ? Math.Round(Math.Max(0, all - succeeded - failed) / rate, 1) : null,
-            BatchSize = run.BatchSize,
+            BatchSize = pipeline.BatchSize,
             Parallelism = run.Parallelism,
             StartedMs = startedMs,
             FinishedMs = final ? startedMs + (long)elapsed.TotalMilliseconds : null,
@@ -273,4 +347,10 @@ public sealed partial class BatchJobRunner
 
     [LoggerMessage(EventId = 1804, Level = LogLevel.Warning, Message = "Batch job {Job}: its batch_job_finished event could not be spooled and is lost: {Reason}")]
     private static partial void LogEventLost(ILogger logger, string job, string reason);
+
+    [LoggerMessage(EventId = 1836, Level = LogLevel.Warning, Message = "Batch job {Job} completed, but its batch_job_finished event was never recorded (the process ended first); recording it now")]
+    private static partial void LogEventRecovered(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 1837, Level = LogLevel.Warning, Message = "Batch job {Job}: could not note in its database that its event was recorded, so a rerun records it again: {Reason}")]
+    private static partial void LogEventNotNoted(ILogger logger, string job, string reason);
 }

@@ -20,7 +20,15 @@ public sealed partial class BatchJobService
         {
             try
             {
-                schedules.Add(BatchSchedule.Parse(name, options));
+                var schedule = BatchSchedule.Parse(name, options);
+                if (schedule.OutputCollision(_time.GetUtcNow()) is { } collision)
+                {
+                    // The options validator refuses this at start too: runs after the first would fail on the first one's output.
+                    LogScheduleInvalid(_logger, name, "Output " + collision);
+                    continue;
+                }
+
+                schedules.Add(schedule);
             }
             catch (Exception ex) when (ex is FormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
             {

@@ -1,5 +1,4 @@
 using EdgeRuntime.Contracts.Batch;
-using EdgeRuntime.Device.Deployment;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Telemetry;
 using Microsoft.Extensions.Hosting;
@@ -11,8 +10,9 @@ namespace EdgeRuntime.Device.Batch;
 /// <summary>The host's batch jobs: submitted through the local API, the hub or a schedule, run in the background, resumed after a restart.</summary>
 /// <remarks>
 /// Up to <see cref="BatchOptions.MaxConcurrentJobs"/> run at once, the rest wait queued, oldest first. Every job is kept
-/// in <c>&lt;data&gt;/batch/jobs.json</c> before <see cref="Submit"/> returns, so a host that stops — cleanly or killed —
-/// resumes its queued and running jobs at the next start from their checkpoints. The service also imports the
+/// in <c>&lt;data&gt;/batch-state/jobs.json</c> before <see cref="Submit"/> returns, so a host that stops — cleanly or
+/// killed — resumes its queued and running jobs at the next start from their checkpoints. That folder lies outside every
+/// folder jobs may write. The service also imports the
 /// <c>batch_job_finished</c> events that jobs run outside the host spooled, and starts the configured schedules.
 /// </remarks>
 public sealed partial class BatchJobService : BackgroundService
@@ -34,6 +34,7 @@ public sealed partial class BatchJobService : BackgroundService
     private readonly object _gate = new();
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private bool _loaded;
+    private string? _loadFailure;
     private bool _started;
     private CancellationToken _stopping;
 
@@ -67,13 +68,15 @@ public sealed partial class BatchJobService : BackgroundService
         _time = time ?? TimeProvider.System;
         _runner = new BatchJobRunner(runtime, options, profile, loggerFactory, inHost: true, recorder, metrics, _time, openInput);
         _paths = new BatchPaths(runtime, options);
-        _registryPath = Path.Combine(_paths.BatchDirectory, "jobs.json");
+        _registryPath = Path.Combine(_paths.StateDirectory, "jobs.json");
     }
 
     /// <summary>
-    /// Queues <paramref name="spec"/> (paths relative to <c>&lt;data&gt;/batch</c>, checked against the allowed roots) and
-    /// returns its status. Submitting the id of a job that has not finished returns that job's status instead of
-    /// running it twice; the id of a finished one runs it again (which resumes it, or does nothing if it completed).
+    /// Queues <paramref name="spec"/> (paths relative to <c>&lt;data&gt;/batch</c>, checked against the allowed roots and
+    /// kept out of the device's own state) and returns its status. Submitting the id of a job that has not finished
+    /// returns that job's status instead of running it twice; the id of a finished one runs it again (which resumes it,
+    /// or does nothing if it completed). A job that would write a file another unfinished job reads or writes, or read
+    /// one it writes, is refused.
     /// </summary>
     /// <exception cref="BatchJobException">The job is refused, with the reason.</exception>
     public BatchJobStatus Submit(BatchJobSpec spec)
@@ -84,6 +87,7 @@ public sealed partial class BatchJobService : BackgroundService
             throw new BatchJobException("a batch job needs a model, an input path and an output path");
         }
 
+        BatchJobRunner.CheckSizes(spec);
         BatchJobSpec resolved;
         try
         {
@@ -99,16 +103,23 @@ public sealed partial class BatchJobService : BackgroundService
 
         lock (_gate)
         {
-            EnsureLoaded();
+            if (!EnsureLoaded())
+            {
+                throw new BatchJobException($"the batch job registry {_registryPath} cannot be read ({_loadFailure}); no job is accepted until it can");
+            }
+
             if (_jobs.TryGetValue(resolved.Id!, out var existing) && !BatchJobStates.IsFinished(existing.Status.State))
             {
                 return existing.Status;
             }
 
-            var busy = _jobs.Values.FirstOrDefault(j => !BatchJobStates.IsFinished(j.Status.State) && j.Spec.Output == resolved.Output);
-            if (busy is not null)
+            try
             {
-                throw new BatchJobException($"job {busy.Spec.Id} is writing to {resolved.Output} already");
+                CheckNotBusy(resolved);
+            }
+            catch (IOException ex)
+            {
+                throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex);
             }
 
             var job = new Job(resolved, Queued(resolved), _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -168,8 +179,10 @@ public sealed partial class BatchJobService : BackgroundService
 
             if (job.Cancellation is { } running)
             {
-                // The runner stops its threads and reports the job cancelled; RunJobAsync records that.
+                // Recorded first: a host that dies before the run has stopped must not resume the job at its next start.
+                // The runner then stops its threads and reports the job cancelled; RunJobAsync records that.
                 job.CancelRequested = true;
+                SaveLogged();
                 running.Cancel();
                 return true;
             }
@@ -190,15 +203,19 @@ public sealed partial class BatchJobService : BackgroundService
     {
         lock (_gate)
         {
-            EnsureLoaded();
             _stopping = stoppingToken;
             _started = true;
-            StartQueued();
+            if (EnsureLoaded())
+            {
+                StartQueued();
+            }
         }
 
         try
         {
-            await Task.WhenAll(ImportSpoolAsync(stoppingToken), RunSchedulesAsync(stoppingToken)).ConfigureAwait(false);
+            // Until the host stops, even with no spool to import and no schedule to run: only then are the running jobs
+            // collected and waited for below.
+            await Task.WhenAll(ImportSpoolAsync(stoppingToken), RunSchedulesAsync(stoppingToken), Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -214,22 +231,40 @@ public sealed partial class BatchJobService : BackgroundService
         await Task.WhenAll(running).ConfigureAwait(false);
     }
 
-    /// <summary>Absolute paths (relative ones under <c>&lt;data&gt;/batch</c>), checked against the allowed roots, and the job id.</summary>
+    /// <summary>
+    /// Absolute paths (relative ones under <c>&lt;data&gt;/batch</c>) and the job id. Every file the job reads or writes
+    /// (its input, output, job database and the database's companions) must be under an allowed root and out of the
+    /// device's own state.
+    /// </summary>
     private BatchJobSpec Resolve(BatchJobSpec spec)
     {
         Directory.CreateDirectory(_paths.BatchDirectory);
         var input = _paths.Absolute(spec.Input.Path);
         var output = _paths.Absolute(spec.Output);
-        foreach (var (what, path) in new[] { ("input", input), ("output", output) })
+        var resolved = spec with
+        {
+            Id = string.IsNullOrWhiteSpace(spec.Id) ? BatchJobRunner.DefaultJobId(output) : spec.Id,
+            Input = spec.Input with { Path = input },
+            Output = output,
+        };
+        var files = BatchJobFiles.Of(resolved);
+        foreach (var (what, path) in files.Written.Select(path => (path == output ? "output" : "job file", path)).Prepend(("input", input)))
         {
             bool allowed;
+            string? touches;
             try
             {
                 allowed = _paths.IsAllowed(path);
+                touches = _paths.Protected(path);
             }
             catch (IOException ex)
             {
                 throw new BatchJobException($"the {what} {path} cannot be checked: {ex.Message}", ex);
+            }
+
+            if (touches is not null)
+            {
+                throw new BatchJobException($"the {what} {path} is inside {touches}, which batch jobs may never read or write");
             }
 
             if (!allowed)
@@ -239,12 +274,38 @@ public sealed partial class BatchJobService : BackgroundService
             }
         }
 
-        return spec with
+        return resolved;
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="spec"/> when it would write a file an unfinished job reads or writes, or read a file one
+    /// writes: compared as the files they resolve to (links followed), so that another job's <c>&lt;output&gt;.job.db</c>
+    /// or the same folder reached through a link counts. Called with the gate held.
+    /// </summary>
+    /// <exception cref="BatchJobException">The job would collide with another one.</exception>
+    private void CheckNotBusy(BatchJobSpec spec)
+    {
+        var files = BatchJobFiles.Of(spec);
+        var input = BatchPaths.Resolve(files.Input);
+        var written = BatchPaths.NewSet();
+        written.UnionWith(files.Written.Select(BatchPaths.Resolve));
+        foreach (var other in _jobs.Values.Where(j => !BatchJobStates.IsFinished(j.Status.State) && j.Spec.Id != spec.Id))
         {
-            Id = string.IsNullOrWhiteSpace(spec.Id) ? BatchJobRunner.DefaultJobId(output) : spec.Id,
-            Input = spec.Input with { Path = input },
-            Output = output,
-        };
+            var theirs = BatchJobFiles.Of(other.Spec);
+            var theirInput = BatchPaths.Resolve(theirs.Input);
+            var theirWritten = BatchPaths.NewSet();
+            theirWritten.UnionWith(theirs.Written.Select(BatchPaths.Resolve));
+            if (theirWritten.Contains(input))
+            {
+                throw new BatchJobException($"job {other.Spec.Id} is writing {files.Input} (its output or job database), which this job would read; wait until it has finished");
+            }
+
+            if (written.FirstOrDefault(path => theirWritten.Contains(path) || written.Comparer.Equals(path, theirInput)) is { } shared)
+            {
+                var role = written.Comparer.Equals(shared, theirInput) ? "reads" : "writes";
+                throw new BatchJobException($"job {other.Spec.Id} {role} {shared} already, which this job would write; wait until it has finished");
+            }
+        }
     }
 
     private static BatchJobStatus Queued(BatchJobSpec spec) => new()
@@ -369,78 +430,11 @@ public sealed partial class BatchJobService : BackgroundService
         }
     }
 
-    /// <summary>Reads the registry once: jobs that were running when the host stopped are queued again.</summary>
-    private void EnsureLoaded()
-    {
-        if (_loaded)
-        {
-            return;
-        }
-
-        _loaded = true;
-        var registry = DurableFile.Read(_registryPath, BatchJsonContext.Default.BatchJobRegistry);
-        foreach (var entry in registry?.Jobs ?? [])
-        {
-            if (entry.Spec.Id is not { } id)
-            {
-                continue;
-            }
-
-            var status = entry.Status.State == BatchJobStates.Running ? entry.Status with { State = BatchJobStates.Queued } : entry.Status;
-            _jobs[id] = new Job(entry.Spec, status, entry.SubmittedMs);
-        }
-
-        var resumed = _jobs.Values.Count(j => j.Status.State == BatchJobStates.Queued);
-        if (resumed > 0)
-        {
-            LogResuming(_logger, resumed, _registryPath);
-        }
-    }
-
-    /// <summary>Forgets the oldest finished jobs past <see cref="KeepFinished"/>. Called with the gate held.</summary>
-    private void Trim()
-    {
-        var finished = _jobs.Values.Where(j => BatchJobStates.IsFinished(j.Status.State)).OrderByDescending(j => j.SubmittedMs).Skip(KeepFinished).ToList();
-        foreach (var job in finished)
-        {
-            _jobs.Remove(job.Spec.Id!);
-        }
-    }
-
-    /// <summary>Writes the registry whole (temp file, fsync, rename). Called with the gate held.</summary>
-    private void Save()
-    {
-        Directory.CreateDirectory(_paths.BatchDirectory);
-        var registry = new BatchJobRegistry
-        {
-            Jobs = [.. _jobs.Values.OrderBy(j => j.SubmittedMs).Select(j => new BatchJobEntry { Spec = j.Spec, Status = j.Status, SubmittedMs = j.SubmittedMs })],
-        };
-        DurableFile.Write(_registryPath, registry, BatchJsonContext.Default.BatchJobRegistry);
-    }
-
-    private void SaveLogged()
-    {
-        try
-        {
-            Save();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogRegistryNotSaved(_logger, _registryPath, ex.Message);
-        }
-    }
-
     [LoggerMessage(EventId = 1820, Level = LogLevel.Information, Message = "Batch job {Job} queued ({Trigger}): model {Model} into {Output}")]
     private static partial void LogQueued(ILogger logger, string job, string trigger, string model, string output);
 
     [LoggerMessage(EventId = 1821, Level = LogLevel.Information, Message = "Batch job {Job} ended {State} {Reason}")]
     private static partial void LogFinished(ILogger logger, string job, string state, string reason);
-
-    [LoggerMessage(EventId = 1822, Level = LogLevel.Information, Message = "Resuming {Count} batch job(s) queued or running when the host last stopped ({Path})")]
-    private static partial void LogResuming(ILogger logger, int count, string path);
-
-    [LoggerMessage(EventId = 1823, Level = LogLevel.Warning, Message = "Could not save the batch job registry {Path}: {Reason}")]
-    private static partial void LogRegistryNotSaved(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 1824, Level = LogLevel.Error, Message = "Batch job {Job} failed unexpectedly")]
     private static partial void LogJobCrashed(ILogger logger, string job, Exception exception);

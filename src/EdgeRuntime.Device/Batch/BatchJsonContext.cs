@@ -2,8 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace EdgeRuntime.Device.Batch;
 
-/// <summary>Source-generated JSON of the host's job registry (<c>&lt;data&gt;/batch/jobs.json</c>) and a job database's output list, snake_case like the wire contract.</summary>
+/// <summary>Source-generated JSON of the host's job registry (<c>&lt;data&gt;/batch-state/jobs.json</c>) and a job database's output list, snake_case like the wire contract.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BatchJobRegistry))]
+[JsonSerializable(typeof(BatchJobEntry))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class BatchJsonContext : JsonSerializerContext;

@@ -86,11 +86,15 @@ internal sealed record BatchModel(string Name, string Version, string ModelPath,
     }
 
     /// <summary>
-    /// Rows per run: <paramref name="requested"/>, else the largest preferred batch size, else <c>max_batch_size</c>,
-    /// else <paramref name="fallback"/> — for a model whose every input and output has a dynamic first dimension.
+    /// Rows per run, at most <paramref name="max"/>: <paramref name="requested"/> (the job's own, or the one its
+    /// checkpoint recorded) for a model whose every input and output has a dynamic first dimension
+    /// (<paramref name="batchable"/>). Without one, rows are stacked only when the model's configuration declares batching
+    /// — <c>max_batch_size</c> above 0 or a <c>dynamic_batching</c> section, as online serving needs to batch requests —
+    /// into runs of the largest preferred batch size, else <c>max_batch_size</c>, else <paramref name="fallback"/>. A dynamic
+    /// first dimension alone promises nothing: a Softmax over it, or non-maximum suppression, mixes the rows of a run.
     /// Any other model runs its rows one by one.
     /// </summary>
-    public static int BatchSize(ModelConfig? config, bool batchable, int? requested, int fallback)
+    public static int BatchSize(ModelConfig? config, bool batchable, int? requested, int fallback, int max)
     {
         if (!batchable)
         {
@@ -99,14 +103,19 @@ internal sealed record BatchModel(string Name, string Version, string ModelPath,
 
         if (requested is { } size)
         {
-            return size;
+            return Math.Min(size, max);
         }
 
-        if (config?.DynamicBatching?.PreferredBatchSize is { Count: > 0 } preferred)
+        if (config is null || (config.MaxBatchSize is not > 0 && config.DynamicBatching is null))
         {
-            return preferred.Max();
+            return 1;
         }
 
-        return config?.MaxBatchSize is > 0 and var max ? max : fallback;
+        if (config.DynamicBatching?.PreferredBatchSize is { Count: > 0 } preferred)
+        {
+            return Math.Clamp(preferred.Max(), 1, max);
+        }
+
+        return Math.Min(config.MaxBatchSize is > 0 and var largest ? largest : fallback, max);
     }
 }

@@ -8,13 +8,20 @@ public sealed class BatchOptions
     /// <summary>The share of the device's cores a job may use while the host serves (0–1]; default 0.5.</summary>
     public double CoreShare { get; set; } = 0.5;
 
-    /// <summary>Runs at once; 0 (default) derives it: all cores standalone, <see cref="CoreShare"/> of them in the host.</summary>
+    /// <summary>
+    /// Workers per job; 0 (default) derives it: all cores standalone, <see cref="CoreShare"/> of them in the host. In the
+    /// host a job never gets more than its part of the core share (see <see cref="MaxConcurrentJobs"/>), whatever this
+    /// or the job asks for.
+    /// </summary>
     public int Parallelism { get; set; }
 
     /// <summary>The nice value (0–19) of the threads that run batch inference; default 10, below online serving's 0.</summary>
     public int Nice { get; set; } = 10;
 
-    /// <summary>Jobs the host runs at once; more wait queued. Default 1.</summary>
+    /// <summary>
+    /// Jobs the host runs at once; more wait queued. Default 1. The core share is split between them: each job gets at
+    /// most floor(floor(cores × <see cref="CoreShare"/>) / this) workers, at least one.
+    /// </summary>
     public int MaxConcurrentJobs { get; set; } = 1;
 
     /// <summary>Seconds between progress lines when the output is not a terminal; default 10.</summary>
@@ -31,8 +38,9 @@ public sealed class BatchOptions
 }
 
 /// <summary>
-/// A scheduled batch job (<c>EdgeRuntime:Batch:Schedules:&lt;name&gt;</c>). <see cref="Output"/> may hold <c>{date}</c>
-/// (yyyyMMdd), <c>{time}</c> (HHmmss) and <c>{name}</c>, filled from the occurrence, so each run writes its own results.
+/// A scheduled batch job (<c>EdgeRuntime:Batch:Schedules:&lt;name&gt;</c>). <see cref="Output"/> must hold <c>{date}</c>
+/// (yyyyMMdd) — and <c>{time}</c> (HHmmss) when the schedule runs more than once a day — and may hold <c>{name}</c>,
+/// filled from the occurrence, so each run writes its own results.
 /// </summary>
 public sealed class BatchScheduleOptions
 {
@@ -60,6 +68,7 @@ public sealed class BatchScheduleOptions
 
     public List<string>? Columns { get; set; }
 
+    /// <summary>Where each run writes; must tell the runs apart with <c>{date}</c> and, if needed, <c>{time}</c>.</summary>
     public string Output { get; set; } = "";
 
     public string? OutputFormat { get; set; }

@@ -39,7 +39,11 @@ internal sealed class BatchOptionsValidator : IValidateOptions<BatchOptions>
             var prefix = $"{Section}:Schedules:{scheduleName}";
             try
             {
-                BatchSchedule.Parse(scheduleName, schedule);
+                var parsed = BatchSchedule.Parse(scheduleName, schedule);
+                if (!string.IsNullOrWhiteSpace(schedule.Output) && parsed.OutputCollision(DateTimeOffset.UtcNow) is { } collision)
+                {
+                    failures.Add($"{prefix}:Output {collision}");
+                }
             }
             catch (FormatException ex)
             {
@@ -55,9 +59,9 @@ internal sealed class BatchOptionsValidator : IValidateOptions<BatchOptions>
                 failures.Add($"{prefix} needs Model, Input and Output");
             }
 
-            if (schedule.BatchSize is < 1)
+            if (schedule.BatchSize is < 1 or > BatchJobRunner.MaxBatchSize)
             {
-                failures.Add($"{prefix}:BatchSize must be at least 1, not {schedule.BatchSize}");
+                failures.Add($"{prefix}:BatchSize must be 1–{BatchJobRunner.MaxBatchSize}, not {schedule.BatchSize}");
             }
         }
 

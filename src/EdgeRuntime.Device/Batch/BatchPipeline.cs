@@ -13,8 +13,21 @@ namespace EdgeRuntime.Device.Batch;
 /// encodes the results. Finished batches are committed strictly in input order — a batch that finishes early waits,
 /// within a bound, for the ones before it — each commit moving the checkpoint over exactly the rows it wrote.
 /// </summary>
+/// <remarks>
+/// The threads reach the rest of the process only through synchronous means — fields the runner's loop polls
+/// (<see cref="IsCompleted"/>, the counts, a stop they ask for), monitors and blocking collections among themselves.
+/// They complete no task, cancel no token and queue no work: on Linux a thread inherits the nice value of the thread
+/// that creates it, and the thread pool may create a worker on the thread that queues work, which would then serve
+/// online requests niced for the rest of the process's life.
+/// </remarks>
 internal sealed partial class BatchPipeline : IDisposable
 {
+    /// <summary>Input bytes one batch may hold by default: a batch is cut there (a single larger row still runs, alone).</summary>
+    internal const long DefaultMaxBatchBytes = 64L << 20;
+
+    /// <summary>Input bytes the batches waiting for a worker may hold together by default; one batch may always wait.</summary>
+    internal const long DefaultMaxQueuedBytes = 256L << 20;
+
     private readonly BatchRun _run;
     private readonly int _nice;
     private readonly ILogger _logger;
@@ -23,15 +36,22 @@ internal sealed partial class BatchPipeline : IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly BlockingCollection<PendingBatch> _queue;
     private readonly object _gate = new();
+    private readonly object _queueGate = new();
     private readonly Dictionary<long, BatchCompleted> _ready = [];
     private readonly int _maxReady;
     private readonly int _maxItems;
+    private readonly long _maxBatchBytes;
+    private readonly long _maxQueuedBytes;
     private readonly byte[] _header;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence;
     private bool _committing;
-    private int _threadsLeft;
+    private int _threadsLeft = -1;
     private int _priorityLogged;
+    private volatile bool _halted;
+    private volatile bool _stackingOff;
+    private int _stackingStopLogged;
+    private bool _stackingOffCommitted;
+    private long _queuedBytes;
     private string? _outputFailure;
     private string? _inputFailure;
     private long _nextIndex;
@@ -40,9 +60,22 @@ internal sealed partial class BatchPipeline : IDisposable
     private long _outputBytes;
     private long _rowsThisRun;
 
-    /// <summary>A run of <paramref name="run"/>; <paramref name="onCommitted"/> is told the rows each commit wrote, succeeded and failed (the host's metrics).</summary>
-    public BatchPipeline(BatchRun run, int nice, ILogger logger, Action<long, long>? onCommitted, CancellationToken cancellationToken)
+    /// <summary>
+    /// A run of <paramref name="run"/>; <paramref name="onCommitted"/> is told the rows each commit wrote, succeeded and
+    /// failed (the host's metrics). A batch holds at most <paramref name="maxBatchBytes"/> of input, the queue to the
+    /// workers at most <paramref name="maxQueuedBytes"/>.
+    /// </summary>
+    public BatchPipeline(
+        BatchRun run,
+        int nice,
+        ILogger logger,
+        Action<long, long>? onCommitted,
+        CancellationToken cancellationToken,
+        long maxBatchBytes = DefaultMaxBatchBytes,
+        long maxQueuedBytes = DefaultMaxQueuedBytes)
     {
+        _maxBatchBytes = maxBatchBytes;
+        _maxQueuedBytes = maxQueuedBytes;
         _run = run;
         _nice = nice;
         _logger = logger;
@@ -61,8 +94,11 @@ internal sealed partial class BatchPipeline : IDisposable
         _outputBytes = run.Database.Number(BatchJobKeys.OutputBytes);
     }
 
-    /// <summary>Completes when every thread of the run has ended.</summary>
-    public Task Completion => _completion.Task;
+    /// <summary>Whether every thread of the run has ended (after <see cref="Start"/>).</summary>
+    public bool IsCompleted => Volatile.Read(ref _threadsLeft) == 0;
+
+    /// <summary>Rows per run: the job's, or 1 once a run showed that the model's rows cannot be stacked.</summary>
+    public int BatchSize => _stackingOff ? 1 : _run.BatchSize;
 
     /// <summary>The committed checkpoint.</summary>
     public long NextIndex => Interlocked.Read(ref _nextIndex);
@@ -85,9 +121,12 @@ internal sealed partial class BatchPipeline : IDisposable
     /// <summary>Whether the caller cancelled the run.</summary>
     public bool Cancelled => _cancellation.IsCancellationRequested;
 
+    /// <summary>Whether the run is stopping: cancelled, stopped, or halted by a thread that failed.</summary>
+    private bool Stopping => _halted || _stop.IsCancellationRequested;
+
     public void Start()
     {
-        _threadsLeft = _run.Parallelism + 1;
+        Volatile.Write(ref _threadsLeft, _run.Parallelism + 1);
         Launch("edge-batch-read", ReadLoop);
         for (var worker = 1; worker <= _run.Parallelism; worker++)
         {
@@ -95,10 +134,23 @@ internal sealed partial class BatchPipeline : IDisposable
         }
     }
 
-    /// <summary>Stops the run as a cancellation would: uncommitted batches are dropped.</summary>
+    /// <summary>Stops the run as a cancellation would: uncommitted batches are dropped. Not for the batch threads.</summary>
     public void Stop() => _stop.Cancel();
 
-    /// <summary>Returns the rows of batches that never ran; call once <see cref="Completion"/> is done.</summary>
+    /// <summary>
+    /// Called now and then by the runner's own (normal-priority) loop: a stop a batch thread asked for becomes the
+    /// cancellation that wakes the threads waiting on the queue or in a run. The batch threads never cancel it
+    /// themselves, since a token's callbacks run on the thread that cancels it.
+    /// </summary>
+    public void PropagateStop()
+    {
+        if (_halted && !_stop.IsCancellationRequested)
+        {
+            _stop.Cancel();
+        }
+    }
+
+    /// <summary>Returns the rows of batches that never ran; call once <see cref="IsCompleted"/>.</summary>
     public void Dispose()
     {
         while (_queue.TryTake(out var batch))
@@ -112,13 +164,7 @@ internal sealed partial class BatchPipeline : IDisposable
 
     private static void Launch(string name, Action body) => new Thread(() => body()) { Name = name, IsBackground = true }.Start();
 
-    private void ThreadDone()
-    {
-        if (Interlocked.Decrement(ref _threadsLeft) == 0)
-        {
-            _completion.TrySetResult();
-        }
-    }
+    private void ThreadDone() => Interlocked.Decrement(ref _threadsLeft);
 
     private void LowerPriority()
     {
@@ -137,14 +183,15 @@ internal sealed partial class BatchPipeline : IDisposable
             LowerPriority();
             foreach (var row in _run.Input.Read(_run.StartIndex, _stop.Token))
             {
-                if (_stop.IsCancellationRequested)
+                if (Stopping)
                 {
                     row.Dispose();
                     break;
                 }
 
                 var error = row.Error ?? Check(row);
-                if (current is not null && !current.Accepts(row, error, _run.BatchSize, _maxItems, _run.Batchable))
+                var batchSize = BatchSize;
+                if (current is not null && !current.Accepts(row, error, batchSize, _maxItems, _maxBatchBytes, _run.Batchable))
                 {
                     Emit(current);
                     current = null;
@@ -152,7 +199,7 @@ internal sealed partial class BatchPipeline : IDisposable
 
                 current ??= new PendingBatch(sequence++);
                 current.Add(row, error);
-                if (current.GoodRows >= _run.BatchSize || current.Count >= _maxItems)
+                if (current.GoodRows >= batchSize || current.Count >= _maxItems || current.Bytes >= _maxBatchBytes)
                 {
                     Emit(current);
                     current = null;
@@ -165,7 +212,7 @@ internal sealed partial class BatchPipeline : IDisposable
                 current = null;
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (Stopping)
         {
         }
         catch (Exception ex)
@@ -174,7 +221,7 @@ internal sealed partial class BatchPipeline : IDisposable
             var reason = ex is BatchInputException ? ex.Message : $"reading the input failed: {ex.Message}";
             Volatile.Write(ref _inputFailure, reason);
             LogInputFailed(_logger, _run.Id, reason);
-            if (current is not null && !_stop.IsCancellationRequested)
+            if (current is not null && !Stopping)
             {
                 try
                 {
@@ -220,10 +267,29 @@ internal sealed partial class BatchPipeline : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Hands a batch to the workers, waiting while the queue is full: of batches (two per worker), or of input bytes
+    /// (the limit given), so that rows of large tensors such as images do not pile up in memory.
+    /// </summary>
     private void Emit(PendingBatch batch)
     {
         try
         {
+            lock (_queueGate)
+            {
+                while (_queuedBytes > 0 && _queuedBytes + batch.Bytes > _maxQueuedBytes && !Stopping)
+                {
+                    Monitor.Wait(_queueGate, TimeSpan.FromMilliseconds(200));
+                }
+
+                if (Stopping)
+                {
+                    throw new OperationCanceledException("the run is stopping");
+                }
+
+                _queuedBytes += batch.Bytes;
+            }
+
             _queue.Add(batch, _stop.Token);
         }
         catch
@@ -240,6 +306,18 @@ internal sealed partial class BatchPipeline : IDisposable
             LowerPriority();
             foreach (var batch in _queue.GetConsumingEnumerable(_stop.Token))
             {
+                lock (_queueGate)
+                {
+                    _queuedBytes -= batch.Bytes;
+                    Monitor.PulseAll(_queueGate);
+                }
+
+                if (Stopping)
+                {
+                    batch.Dispose();
+                    break;
+                }
+
                 BatchCompleted done;
                 try
                 {
@@ -253,7 +331,7 @@ internal sealed partial class BatchPipeline : IDisposable
                 Complete(done);
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (Stopping)
         {
         }
         catch (Exception ex)
@@ -323,31 +401,63 @@ internal sealed partial class BatchPipeline : IDisposable
 
     private void RunStacked(PendingBatch batch, InferenceTensor[][] outputs, string?[] errors)
     {
+        if (!_stackingOff && TryRunStacked(batch, outputs))
+        {
+            return;
+        }
+
+        for (var i = 0; i < batch.Good.Count; i++)
+        {
+            RunAlone(batch.Good, i, outputs, errors);
+        }
+    }
+
+    /// <summary>
+    /// Runs a batch's good rows as one stacked run and splits the outputs back into rows; false when the run failed, or
+    /// when an output's first dimension is not the run's rows — the model's rows are not independent, so stacking stops
+    /// for the rest of the job.
+    /// </summary>
+    private bool TryRunStacked(PendingBatch batch, InferenceTensor[][] outputs)
+    {
         var good = batch.Good;
         InferenceTensor[]? stacked = null;
+        InferenceTensor[]? results = null;
         try
         {
             stacked = TensorStacking.Stack(good, static row => row.Inputs, batch.GoodRows);
-            var results = _run.Session.Execute(stacked, _run.Output.OutputNames, _run.Model.Name, batch.GoodRows, _stop.Token);
-            var parts = TensorStacking.Split(results, [.. good.Select(row => row.Rows)], null, _run.Model.Name);
-            parts.CopyTo(outputs, 0);
-            return;
+            results = _run.Session.Execute(stacked, _run.Output.OutputNames, _run.Model.Name, batch.GoodRows, _stop.Token);
+            if (results.FirstOrDefault(output => output.Shape.Length == 0 || output.Shape[0] != batch.GoodRows) is { } unbatched)
+            {
+                StopStacking(unbatched, batch.GoodRows);
+                return false;
+            }
+
+            // The split owns the run's outputs from here, and disposes them itself when it throws.
+            var owned = results;
+            results = null;
+            TensorStacking.Split(owned, [.. good.Select(row => row.Rows)], null, _run.Model.Name).CopyTo(outputs, 0);
+            return true;
         }
         catch (InferenceException ex)
         {
             LogBatchFailed(_logger, _run.Id, good[0].Index, good.Count, ex.Message);
+            return false;
         }
         finally
         {
-            foreach (var tensor in stacked ?? [])
+            foreach (var tensor in (stacked ?? []).Concat(results ?? []))
             {
                 tensor.Dispose();
             }
         }
+    }
 
-        for (var i = 0; i < good.Count; i++)
+    private void StopStacking(InferenceTensor output, int rows)
+    {
+        _stackingOff = true;
+        if (Interlocked.Exchange(ref _stackingStopLogged, 1) == 0)
         {
-            RunAlone(good, i, outputs, errors);
+            LogStackingStopped(_logger, _run.Id, output.Name, InferenceTensor.FormatShape(output.Shape), rows);
         }
     }
 
@@ -371,12 +481,12 @@ internal sealed partial class BatchPipeline : IDisposable
     {
         lock (_gate)
         {
-            while (_ready.Count >= _maxReady && done.Sequence != _nextSequence && !_stop.IsCancellationRequested)
+            while (_ready.Count >= _maxReady && done.Sequence != _nextSequence && !Stopping)
             {
                 Monitor.Wait(_gate, TimeSpan.FromMilliseconds(200));
             }
 
-            if (_stop.IsCancellationRequested)
+            if (Stopping)
             {
                 // Stopping: what is not committed yet is dropped and redone by the next run.
                 return;
@@ -406,7 +516,7 @@ internal sealed partial class BatchPipeline : IDisposable
                     }
 
                     Monitor.PulseAll(_gate);
-                    if (ready.Count == 0 || _stop.IsCancellationRequested)
+                    if (ready.Count == 0 || Stopping)
                     {
                         _committing = false;
                         return;
@@ -471,7 +581,15 @@ internal sealed partial class BatchPipeline : IDisposable
             values[BatchJobKeys.OutputBytes] = BatchJobKeys.Text(bytes);
         }
 
+        // A model whose rows proved not to stack runs the rest of the job, resumed runs included, row by row.
+        var stackingOff = _stackingOff && !_stackingOffCommitted;
+        if (stackingOff)
+        {
+            values[BatchJobKeys.BatchSize] = "1";
+        }
+
         _run.Database.Commit(batches, values);
+        _stackingOffCommitted |= stackingOff;
         _outputBytes = bytes;
         Interlocked.Exchange(ref _nextIndex, next);
         Interlocked.Add(ref _succeeded, succeeded);
@@ -480,6 +598,7 @@ internal sealed partial class BatchPipeline : IDisposable
         _onCommitted?.Invoke(succeeded, failed);
     }
 
+    /// <summary>Stops the run from a batch thread: the others see <see cref="Stopping"/>, the runner's loop cancels the token.</summary>
     private void Fail(string reason, Exception exception)
     {
         if (Interlocked.CompareExchange(ref _outputFailure, reason, null) is null)
@@ -487,12 +606,13 @@ internal sealed partial class BatchPipeline : IDisposable
             LogRunFailed(_logger, _run.Id, reason, exception);
         }
 
-        try
+        _halted = true;
+        foreach (var gate in new[] { _gate, _queueGate })
         {
-            _stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
+            lock (gate)
+            {
+                Monitor.PulseAll(gate);
+            }
         }
     }
 
@@ -508,6 +628,9 @@ internal sealed partial class BatchPipeline : IDisposable
     [LoggerMessage(EventId = 1813, Level = LogLevel.Warning, Message = "Batch job {Job}: could not set nice {Nice} on its threads; they run at below-normal .NET priority instead")]
     private static partial void LogNiceUnavailable(ILogger logger, string job, int nice);
 
+    [LoggerMessage(EventId = 1838, Level = LogLevel.Warning, Message = "Batch job {Job}: model output '{Output}' has shape {Shape} for a run of {Rows} stacked rows, so the model's rows are not independent; the rest of the job runs row by row")]
+    private static partial void LogStackingStopped(ILogger logger, string job, string output, string shape, int rows);
+
     /// <summary>Consecutive rows the reader cut out for one run: good rows that stack, with the error rows among them.</summary>
     private sealed class PendingBatch(long sequence) : IDisposable
     {
@@ -522,12 +645,15 @@ internal sealed partial class BatchPipeline : IDisposable
         /// <summary>The sum of the good rows' first dimensions.</summary>
         public int GoodRows { get; private set; }
 
+        /// <summary>The good rows' input bytes.</summary>
+        public long Bytes { get; private set; }
+
         public int Count => Items.Count;
 
         /// <summary>The index after the last row: the checkpoint once the batch is committed.</summary>
         public long NextIndex => Items[^1].Row.Index + 1;
 
-        public bool Accepts(BatchRow row, string? error, int batchSize, int maxItems, bool batchable)
+        public bool Accepts(BatchRow row, string? error, int batchSize, int maxItems, long maxBytes, bool batchable)
         {
             if (Items.Count >= maxItems)
             {
@@ -539,7 +665,7 @@ internal sealed partial class BatchPipeline : IDisposable
                 return true;
             }
 
-            return batchable && GoodRows + row.Rows <= batchSize && TensorStacking.Fits(Good[0].Inputs, row.Inputs);
+            return batchable && GoodRows + row.Rows <= batchSize && Bytes + InputBytes(row) <= maxBytes && TensorStacking.Fits(Good[0].Inputs, row.Inputs);
         }
 
         public void Add(BatchRow row, string? error)
@@ -549,7 +675,19 @@ internal sealed partial class BatchPipeline : IDisposable
             {
                 Good.Add(row);
                 GoodRows += row.Rows;
+                Bytes += InputBytes(row);
             }
+        }
+
+        private static long InputBytes(BatchRow row)
+        {
+            var bytes = 0L;
+            foreach (var input in row.Inputs)
+            {
+                bytes += input.Data.Length;
+            }
+
+            return bytes;
         }
 
         public void Dispose()

@@ -26,9 +26,13 @@ internal sealed class BatchRun : IDisposable
     /// <summary>CSV/JSONL: the output file, opened for appending at the committed length; null for SQLite output.</summary>
     public FileStream? Text { get; init; }
 
-    /// <summary>Whether every input and output has a dynamic first dimension, so rows can be stacked.</summary>
+    /// <summary>
+    /// Whether every input and output has a dynamic first dimension: a row's first dimension is its rows, and rows may be
+    /// stacked when <see cref="BatchSize"/> is above 1.
+    /// </summary>
     public required bool Batchable { get; init; }
 
+    /// <summary>Rows per run: above 1 only when the job asked for it or the model's configuration declares batching.</summary>
     public required int BatchSize { get; init; }
 
     public required int Parallelism { get; init; }

@@ -6,6 +6,9 @@ namespace EdgeRuntime.Device.Batch;
 /// <summary>A configured schedule, parsed: its cron expression (5 fields, or 6 with seconds) read in its time zone.</summary>
 internal sealed record BatchSchedule(string Name, CronExpression Cron, TimeZoneInfo Zone, BatchScheduleOptions Options)
 {
+    /// <summary>Occurrences <see cref="OutputCollision"/> looks at: well over a year of a daily schedule.</summary>
+    private const int OccurrencesChecked = 500;
+
     /// <summary>The trigger of the jobs a schedule starts: <c>schedule:&lt;name&gt;</c>.</summary>
     public string Trigger => "schedule:" + Name;
 
@@ -30,6 +33,41 @@ internal sealed record BatchSchedule(string Name, CronExpression Cron, TimeZoneI
 
     /// <summary>The next occurrence after <paramref name="now"/>; null when the expression has none.</summary>
     public DateTimeOffset? Next(DateTimeOffset now) => Cron.GetNextOccurrence(now, Zone);
+
+    /// <summary>
+    /// Why the schedule's runs would not each write an output of their own, naming two runs that would share one; null
+    /// when they do, judged over the next <see cref="OccurrencesChecked"/> occurrences after <paramref name="from"/>. Each
+    /// run is a new job (its id holds the occurrence), so a run whose output holds an earlier run's results is refused.
+    /// </summary>
+    public string? OutputCollision(DateTimeOffset from)
+    {
+        var output = Options.Output;
+        var hasDate = output.Contains("{date}", StringComparison.Ordinal);
+        var hasTime = output.Contains("{time}", StringComparison.Ordinal);
+        if (!hasDate && !hasTime)
+        {
+            return $"'{output}' holds neither {{date}} nor {{time}}, so every run would write the same file and every run after the first would be refused; put {{date}} in it (and {{time}} too if the schedule runs more than once a day)";
+        }
+
+        var seen = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var occurrence = from;
+        for (var i = 0; i < OccurrencesChecked && Next(occurrence) is { } next; i++)
+        {
+            var path = SpecFor(next).Output;
+            if (seen.TryGetValue(path, out var earlier))
+            {
+                var missing = hasTime ? "{date}" : "{time}";
+                return string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"'{output}' gives the runs at {TimeZoneInfo.ConvertTime(earlier, Zone):yyyy-MM-dd HH:mm:ss} and {TimeZoneInfo.ConvertTime(next, Zone):yyyy-MM-dd HH:mm:ss} the same output {path}; add {missing}");
+            }
+
+            seen[path] = next;
+            occurrence = next;
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The job of the occurrence at <paramref name="occurrence"/>: id <c>&lt;name&gt;-&lt;yyyyMMdd&gt;-&lt;HHmmss&gt;</c> and

@@ -10,7 +10,7 @@ namespace EdgeRuntime.Benchmarks.Load;
 /// <summary>
 /// Writes what the batch-job benchmark (<c>SCENARIO=batch tests/bench/run.sh</c>) scores, under <c>--out</c>:
 /// <list type="bullet">
-/// <item><c>models/</c>: the scorer (<c>scorer</c>, FP32 [batch, 64] → [batch, 8]) and the demo model (<c>demo</c>);</item>
+/// <item><c>models/</c>: the scorer (<c>scorer</c>, FP32 [batch, 64] → [batch, 8], <c>max_batch_size</c> 64) and the demo model (<c>demo</c>);</item>
 /// <item><c>scorer.npy</c>: <c>--rows</c> rows of 64 FP32 values; <c>demo.csv</c>: as many rows of four readings;</item>
 /// <item><c>profile-1.json</c>: the <c>default</c> device profile with one intra-op thread, so a raw run computes on the
 /// calling thread as a batch job's workers do.</item>
@@ -28,6 +28,9 @@ internal static class BatchData
         var models = Path.Combine(output, "models");
         Directory.CreateDirectory(Path.Combine(models, "scorer", "1"));
         File.WriteAllBytes(Path.Combine(models, "scorer", "1", "model.onnx"), SyntheticModels.Scorer().Bytes);
+
+        // Its rows are independent: declared, since a batch job stacks rows only for models that declare batching.
+        File.WriteAllText(Path.Combine(models, "scorer", "config.json"), "{\"max_batch_size\": 64}\n");
         DemoModel.Write(Path.Combine(models, "demo", "1"));
         var profile = DeviceProfiles.Load("default") with { Name = "default-single", IntraOpThreads = 1 };
         File.WriteAllText(Path.Combine(output, "profile-1.json"), JsonSerializer.Serialize(profile, DeviceJsonContext.Default.DeviceProfile));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -10,6 +11,8 @@ using EdgeRuntime.Device.Deployment.Rollout;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Inference.Onnx;
 using EdgeRuntime.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+using SQLite;
 using DataType = EdgeRuntime.Device.Inference.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace EdgeRuntime.Device.Tests.Batch;
@@ -401,13 +404,18 @@ public sealed class BatchJobRunnerTests
         Assert.That(File.Exists(Path.Combine(_store.DataPath, "x.db")), Is.False);
     }
 
-    /// <summary>Rows per run follow the model's configuration; a model without a batch dimension runs rows one by one.</summary>
+    /// <summary>
+    /// Rows per run follow the model's configuration; a model whose configuration declares no batching, or that has no
+    /// batch dimension, runs rows one by one; a batch size above the maximum is capped.
+    /// </summary>
     [Test]
     public async Task RunAsync_BatchSize_FollowsTheModelsConfiguration()
     {
         _store.AddModel("preferred", "1", SyntheticModels.Demo().Bytes, new ModelConfig { MaxBatchSize = 32, DynamicBatching = new DynamicBatchingConfig { PreferredBatchSize = [4, 16] } });
         _store.AddModel("max", "1", SyntheticModels.Demo().Bytes, new ModelConfig { MaxBatchSize = 8 });
         _store.AddModel("plain", "1", SyntheticModels.Demo().Bytes);
+        _store.AddModel("declared", "1", SyntheticModels.Demo().Bytes, new ModelConfig { DynamicBatching = new DynamicBatchingConfig() });
+        _store.AddModel("huge", "1", SyntheticModels.Demo().Bytes, new ModelConfig { MaxBatchSize = 100_000 });
         var fixedModel = new OnnxModelBuilder("fixed")
             .AddInput("input", DataType.Float, 1, 4)
             .AddNode("Neg", ["input"], ["negated"])
@@ -417,14 +425,14 @@ public sealed class BatchJobRunnerTests
         var runner = _store.Runner(new TestInput(TestInput.DemoRows(10)));
 
         var sizes = new List<int>();
-        foreach (var model in new[] { "preferred", "max", "plain", "fixed" })
+        foreach (var model in new[] { "preferred", "max", "plain", "declared", "huge", "fixed" })
         {
             var status = await runner.RunAsync(_store.Spec($"{model}.db", model: model, batchSize: null), null);
             Assert.That(status.State, Is.EqualTo(BatchJobStates.Completed), status.Reason);
             sizes.Add(status.BatchSize);
         }
 
-        Assert.That(sizes, Is.EqualTo(new[] { 16, 8, BatchJobRunner.DefaultBatchSize, 1 }));
+        Assert.That(sizes, Is.EqualTo(new[] { 16, 8, 1, BatchJobRunner.DefaultBatchSize, BatchJobRunner.MaxBatchSize, 1 }));
         var negated = BatchResults.Results(Path.Combine(_store.DataPath, "fixed.db"));
         Assert.That(negated, Has.Count.EqualTo(10));
         Assert.That(negated[0].Shape, Is.EqualTo("[1,4]"));
@@ -437,7 +445,7 @@ public sealed class BatchJobRunnerTests
         _store.AddDemo();
         var status = await _store.Runner(new TestInput(TestInput.DemoRows(12))).RunAsync(_store.Spec("spooled.db"), null);
 
-        var file = Directory.GetFiles(Path.Combine(_store.BatchDirectory, "events"), "*.json").Single();
+        var file = Directory.GetFiles(_store.Spool, "*.json").Single();
         var spooled = JsonSerializer.Deserialize(File.ReadAllText(file), ContractsJsonContext.Default.BatchJobStatus);
         Assert.That(spooled, Is.EqualTo(status));
         Assert.That(Path.GetFileName(file), Does.Contain(status.Id));
@@ -461,6 +469,249 @@ public sealed class BatchJobRunnerTests
         Assert.That(progress.Last, Is.EqualTo(status));
         var runningReport = reports.First(r => r.State == BatchJobStates.Running);
         Assert.That((runningReport.RowsTotal, runningReport.FinishedMs), Is.EqualTo(((long?)80, (long?)null)));
+    }
+
+    /// <summary>A standalone job, too, never reads or writes the device's own state: the telemetry store, the job service's folder, the model repository.</summary>
+    [Test]
+    public void RunAsync_PathsInTheDevicesOwnState_Refused()
+    {
+        _store.AddDemo();
+        var runner = _store.Runner(new TestInput(TestInput.DemoRows(5)));
+
+        var store = Assert.ThrowsAsync<BatchJobException>(() => runner.RunAsync(_store.Spec("state.db") with { Restart = true }, null));
+        var registry = Assert.ThrowsAsync<BatchJobException>(() => runner.RunAsync(_store.Spec("batch-state/jobs.json") with { Restart = true }, null));
+        var model = Assert.ThrowsAsync<BatchJobException>(() => runner.RunAsync(_store.Spec("models/demo/1/scores.csv"), null));
+
+        Assert.That(store!.Message, Does.Contain("is inside the telemetry store"));
+        Assert.That(registry!.Message, Does.Contain("is inside the batch job service's own folder"));
+        Assert.That(model!.Message, Does.Contain("is inside the model repository"));
+        Assert.That(File.Exists(Path.Combine(_store.DataPath, "state.db")), Is.False);
+        Assert.That(Directory.Exists(_store.StateDirectory), Is.False);
+    }
+
+    /// <summary>
+    /// A model whose configuration declares no batching is served one request at a time online, so a job runs it row
+    /// by row too, even with a dynamic first dimension: a model that mixes the rows of a run (a Softmax over axis 0
+    /// here; non-maximum suppression or batch statistics in real models) then gives every row what online inference gives it.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_RowMixingModelWithoutDeclaredBatching_EveryRowEqualsOnline()
+    {
+        var modelPath = _store.AddModel("mix", "1", RowMixingModel());
+        var rows = TestInput.DemoRows(8);
+        var spec = _store.Spec("mix.db", model: "mix", batchSize: null, parallelism: 1);
+
+        var status = await _store.Runner(new TestInput(rows)).RunAsync(spec, null);
+
+        Assert.That((status.State, status.BatchSize), Is.EqualTo((BatchJobStates.Completed, 1)), status.Reason);
+        using var reference = BatchTestStore.ReferenceSession(modelPath);
+        var results = BatchResults.Results(spec.Output);
+        Assert.That(results, Has.Count.EqualTo(8));
+        foreach (var result in results)
+        {
+            using var request = new InferenceRequest { Inputs = [rows[(int)result.Idx].ToBatchRow(result.Idx, "input").Inputs[0]] };
+            using var online = reference.Run(request, "mix");
+            Assert.That(result.Data, Is.EqualTo(online.Outputs[0].Data.ToArray()), $"row {result.Idx}: {result.Value}");
+        }
+    }
+
+    /// <summary>
+    /// A model whose output does not have one row per stacked row (each row twice here) stops stacking at the first
+    /// such run, logged once: every row is run alone instead, and the job database records batch size 1, so a resumed
+    /// run does not try again.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_OutputNotOneRowPerRow_StopsStackingOnceAndRunsRowByRow()
+    {
+        var model = new OnnxModelBuilder("twice")
+            .AddInput("input", DataType.Float, SyntheticModels.BatchDimension, 4)
+            .AddNode("Concat", ["input", "input"], ["twice"], OnnxAttribute.Int("axis", 0))
+            .AddOutput("twice", DataType.Float, SyntheticModels.BatchDimension, 4)
+            .Build();
+        _store.AddModel("twice", "1", model);
+        var rows = TestInput.DemoRows(40);
+        var log = new EventLog();
+        var input = new TestInput(rows);
+        var runner = new BatchJobRunner(_store.Runtime, new BatchOptions(), new DeviceProfile(), log, inHost: false, openInput: (_, _, _) => input);
+        var spec = _store.Spec("twice.db", model: "twice", batchSize: 8, parallelism: 2);
+
+        var status = await runner.RunAsync(spec, null);
+
+        Assert.That((status.State, status.RowsSucceeded, status.BatchSize), Is.EqualTo((BatchJobStates.Completed, 40L, 1)), status.Reason);
+        Assert.That(log.Count(1838), Is.EqualTo(1), "stacking stopped, logged once");
+        Assert.That(log.Count(1810), Is.Zero, "no stacked run was counted as a failed one");
+        Assert.That(BatchResults.Job(spec.Output)["batch_size"], Is.EqualTo("1"));
+        foreach (var result in BatchResults.Results(spec.Output))
+        {
+            Assert.That((result.Shape, result.Data), Is.EqualTo(("[2,4]", rows[(int)result.Idx].Data!.Concat(rows[(int)result.Idx].Data!).ToArray())), $"row {result.Idx} twice");
+        }
+    }
+
+    /// <summary>Rows whose inputs would take a batch past its byte limit start a new batch, whatever the batch size.</summary>
+    [Test]
+    public async Task RunAsync_RowsPastTheBatchByteLimit_StartANewBatch()
+    {
+        var modelPath = _store.AddModel("mix", "1", RowMixingModel());
+        var rows = TestInput.DemoRows(10);
+        var input = new TestInput(rows);
+
+        // Four rows of four floats fill 64 bytes: runs of 8 rows are cut into runs of 4, 4 and 2, which the row-mixing model shows.
+        var runner = new BatchJobRunner(_store.Runtime, new BatchOptions(), new DeviceProfile(), NullLoggerFactory.Instance, inHost: false, openInput: (_, _, _) => input) { MaxBatchBytes = 64 };
+        var spec = _store.Spec("mix.db", model: "mix", batchSize: 8, parallelism: 1);
+        var status = await runner.RunAsync(spec, null);
+
+        Assert.That(status.State, Is.EqualTo(BatchJobStates.Completed), status.Reason);
+        var results = BatchResults.Results(spec.Output);
+        using var reference = BatchTestStore.ReferenceSession(modelPath);
+        foreach (var (first, count) in new[] { (0, 4), (4, 4), (8, 2) })
+        {
+            var stacked = rows.Skip(first).Take(count).SelectMany(row => row.Data!).ToArray();
+            using var request = new InferenceRequest { Inputs = [new InferenceTensor("input", TensorDataType.Fp32, [count, 4], stacked)] };
+            using var run = reference.Run(request, "mix");
+            var expected = Floats(run.Outputs[0].Data.ToArray());
+            for (var i = 0; i < count; i++)
+            {
+                Assert.That(Floats(results[first + i].Data), Is.EqualTo(expected[(4 * i)..(4 * i + 4)]).Within(1e-6f), $"row {first + i} ran with rows {first}..{first + count - 1}");
+            }
+        }
+    }
+
+    /// <summary>A second run of a job that is running in this process is refused, naming the job and this process.</summary>
+    [Test]
+    public async Task RunAsync_SameJobRunningInThisProcess_Refused()
+    {
+        _store.AddDemo();
+        using var hold = new ManualResetEventSlim();
+        var input = new TestInput(TestInput.DemoRows(30)) { BeforeRow = (index, token) => { if (index == 10) { hold.Wait(token); } } };
+        var spec = _store.Spec("locked.csv") with { Id = "locked" };
+        var running = _store.Runner(input).RunAsync(spec, null);
+        await Sync.Wait.UntilAsync(() => input.RowsRead >= 10, "the first run waits at row 10");
+
+        var second = Assert.ThrowsAsync<BatchJobException>(() => _store.Runner(new TestInput(TestInput.DemoRows(30))).RunAsync(spec, null));
+        hold.Set();
+        var status = await running;
+
+        Assert.That(second!.Message, Is.EqualTo($"job locked is running already in this process (pid {Environment.ProcessId}); {spec.Output}.job.db.lock is its lock"));
+        Assert.That((status.State, status.RowsSucceeded), Is.EqualTo((BatchJobStates.Completed, 30L)));
+    }
+
+    /// <summary>
+    /// A job whose lock another process holds (a real one, holding an flock as .NET takes it) is refused with that
+    /// process's id; once the process is gone — killed, so it never unlocked — the kernel has dropped its lock and the job runs.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_JobLockedByAnotherProcess_RefusedWithItsPidUntilItIsGone()
+    {
+        Assume.That(File.Exists("/usr/bin/flock"), "needs flock(1) to hold the lock from another process");
+        _store.AddDemo();
+        var runner = _store.Runner(new TestInput(TestInput.DemoRows(10)));
+        var spec = _store.Spec("other.db") with { Id = "other" };
+        var lockPath = spec.Output + ".lock";
+        var start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "echo \"$$ other\" > \"$0\" && exec /usr/bin/flock -o \"$0\" sleep 300", lockPath } };
+        using var holder = Process.Start(start)!;
+        BatchJobException? refused;
+        try
+        {
+            await Sync.Wait.UntilAsync(() => IsLocked(lockPath), "the other process holds the lock");
+            refused = Assert.ThrowsAsync<BatchJobException>(() => runner.RunAsync(spec, null));
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
+
+        Assert.That(refused!.Message, Is.EqualTo($"job other is running in another process (pid {holder.Id}); {lockPath} is its lock"));
+        Assert.That(File.Exists(spec.Output), Is.False, "nothing was opened");
+        var status = await runner.RunAsync(spec, null);
+        Assert.That(status.State, Is.EqualTo(BatchJobStates.Completed), status.Reason);
+    }
+
+    /// <summary>
+    /// In the host a job gets at most its part of the core share, whatever it or the configuration asks for: floor(cores ×
+    /// CoreShare), split between the jobs that may run at once, at least one; standalone it gets what it asks for.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_InHost_WorkersCappedAtTheJobsPartOfTheCoreShare()
+    {
+        _store.AddDemo();
+        var cores = Environment.ProcessorCount;
+
+        var alone = await _store.Runner(new TestInput(TestInput.DemoRows(5)), new BatchOptions { CoreShare = 0.5 }, inHost: true).RunAsync(_store.Spec("a.db", parallelism: 64), null);
+        var shared = await _store.Runner(new TestInput(TestInput.DemoRows(5)), new BatchOptions { CoreShare = 1, MaxConcurrentJobs = 2, Parallelism = 64 }, inHost: true).RunAsync(_store.Spec("b.db", parallelism: null), null);
+        var standalone = await _store.Runner(new TestInput(TestInput.DemoRows(5)), new BatchOptions { CoreShare = 0.5 }).RunAsync(_store.Spec("c.db", parallelism: 3), null);
+
+        Assert.That(alone.Parallelism, Is.EqualTo(Math.Max(1, cores / 2)));
+        Assert.That(shared.Parallelism, Is.EqualTo(Math.Max(1, cores / 2)));
+        Assert.That(standalone.Parallelism, Is.EqualTo(3));
+        Assert.That(new[] { alone, shared, standalone }.Select(s => s.State), Has.All.EqualTo(BatchJobStates.Completed));
+    }
+
+    /// <summary>A batch size past the maximum is refused before anything is opened.</summary>
+    [Test]
+    public void RunAsync_BatchSizePastTheMaximum_Refused()
+    {
+        _store.AddDemo();
+
+        var refused = Assert.ThrowsAsync<BatchJobException>(() => _store.Runner(new TestInput(TestInput.DemoRows(5))).RunAsync(_store.Spec("big.db", batchSize: 5000), null));
+
+        Assert.That(refused!.Message, Is.EqualTo("batch_size must be 1–4096, not 5000"));
+        Assert.That(File.Exists(Path.Combine(_store.DataPath, "big.db")), Is.False);
+    }
+
+    /// <summary>
+    /// A run that recorded the job completed but died before recording its event leaves the job database without
+    /// event_published: the next run of the completed job records the same event then, and a run after that does not.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_CompletedButItsEventNeverRecorded_RerunRecordsItOnce()
+    {
+        _store.AddDemo();
+        var runner = _store.Runner(new TestInput(TestInput.DemoRows(12)));
+        var spec = _store.Spec("events.csv");
+        var first = await runner.RunAsync(spec, null);
+        var database = spec.Output + ".job.db";
+        Assert.That(BatchResults.Job(database)["event_published"], Is.EqualTo("1"));
+
+        // What a process killed after committing the final state and before recording the event leaves behind.
+        File.Delete(Directory.GetFiles(_store.Spool, "*.json").Single());
+        using (var db = new SQLiteConnection(database))
+        {
+            db.Execute("DELETE FROM job WHERE name = 'event_published'");
+        }
+
+        var again = await runner.RunAsync(spec, null);
+        await runner.RunAsync(spec, null);
+
+        Assert.That(again.State, Is.EqualTo(BatchJobStates.Completed));
+        var spooled = Directory.GetFiles(_store.Spool, "*.json").Select(f => JsonSerializer.Deserialize(File.ReadAllText(f), ContractsJsonContext.Default.BatchJobStatus)).ToList();
+        Assert.That(spooled, Is.EqualTo(new[] { first }), "the lost event, as the run that ended sent it, once");
+        Assert.That(BatchResults.Job(database)["event_published"], Is.EqualTo("1"));
+    }
+
+    /// <summary>A model of [batch, 4] floats whose output is a Softmax over the batch: every row's result depends on the rows it ran with.</summary>
+    private static byte[] RowMixingModel() => new OnnxModelBuilder("mix")
+        .AddInput("input", DataType.Float, SyntheticModels.BatchDimension, 4)
+        .AddNode("Softmax", ["input"], ["probabilities"], OnnxAttribute.Int("axis", 0))
+        .AddOutput("probabilities", DataType.Float, SyntheticModels.BatchDimension, 4)
+        .Build();
+
+    /// <summary>Whether another open file holds <paramref name="path"/>'s lock.</summary>
+    private static bool IsLocked(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     private static string DatabaseOf(string output) => output.EndsWith(".db", StringComparison.Ordinal) ? output : output + ".job.db";

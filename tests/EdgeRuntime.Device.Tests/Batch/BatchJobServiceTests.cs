@@ -217,7 +217,7 @@ public sealed class BatchJobServiceTests
     public async Task SpooledEvents_ImportedIntoTheTelemetryStore()
     {
         var standalone = await _store.Runner(_input).RunAsync(_store.Spec("standalone.csv"), null);
-        var spool = Path.Combine(_store.BatchDirectory, "events");
+        var spool = _store.Spool;
         Assert.That(Directory.GetFiles(spool, "*.json"), Has.Length.EqualTo(1));
         using var telemetry = new TelemetryStore(Path.Combine(_store.DataPath, "state.db"), 1 << 24, TimeSpan.FromDays(1));
         using var recorder = new TelemetryRecorder(telemetry, Options.Create(new TelemetryStoreOptions()), NullLogger<TelemetryRecorder>.Instance);
@@ -237,6 +237,184 @@ public sealed class BatchJobServiceTests
         {
             await recorder.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Whatever the allowed roots say, no job reads or writes the service's own folder (its registry, the event spool),
+    /// the model repository, the compiled-model cache or the telemetry store — not through a link either.
+    /// </summary>
+    [Test]
+    public async Task Submit_PathsInTheDevicesOwnState_RefusedWhateverTheRoots()
+    {
+        var service = await StartAsync(new BatchOptions { Parallelism = 1, AllowedRoots = ["."] });
+        var kept = service.Submit(Job("keep.csv") with { Id = "keep" });
+        await Wait.UntilAsync(() => service.Get("keep")!.State == BatchJobStates.Completed, "the first job completed");
+        var registryPath = Path.Combine(_store.StateDirectory, "jobs.json");
+        var registry = File.ReadAllBytes(registryPath);
+        Directory.CreateSymbolicLink(Path.Combine(_store.BatchDirectory, "state-link"), _store.StateDirectory);
+
+        var refused = new[]
+        {
+            Job("../batch-state/jobs.json") with { Restart = true },
+            Job("state-link/jobs.json") with { Restart = true },
+            Job("../batch-state/events/fake.json"),
+            Job("../models/demo/1/scores.db"),
+            Job("../cache/scores.csv"),
+            Job("../state.db") with { Restart = true },
+            Job("../state.db-wal") with { OutputFormat = "csv" },
+            Job("ok.csv") with { Input = new BatchInputOptions { Path = "../models/demo/1/model.onnx" } },
+        }.Select(spec => Assert.Throws<BatchJobException>(() => service.Submit(spec))!.Message).ToList();
+
+        Assert.That(refused, Has.All.Contains("which batch jobs may never read or write"));
+        Assert.That(refused[0], Does.Contain("the batch job service's own folder " + _store.StateDirectory));
+        Assert.That(refused[3], Does.Contain("the model repository"));
+        Assert.That(refused[5], Does.Contain("the telemetry store"));
+        Assert.That(File.ReadAllBytes(registryPath), Is.EqualTo(registry));
+        Assert.That(service.List().Select(j => j.Id), Is.EqualTo(new[] { kept.Id }));
+    }
+
+    /// <summary>
+    /// A job may not write a file an unfinished job reads or writes, compared as resolved files: another job's
+    /// &lt;output&gt;.job.db is refused as an output (even with Restart), and so is its output reached through a link,
+    /// or its output as an input; the running job keeps its checkpoint.
+    /// </summary>
+    [Test]
+    public async Task Submit_FilesOfAnUnfinishedJob_Refused()
+    {
+        using var hold = new ManualResetEventSlim();
+        _input.BeforeRow = (index, token) => { if (index == 10) { hold.Wait(token); } };
+        var service = await StartAsync(new BatchOptions { Parallelism = 1, MaxConcurrentJobs = 2 });
+        service.Submit(Job("a.csv") with { Id = "a" });
+        await Wait.UntilAsync(() => _input.RowsRead >= 10, "job a runs");
+        Directory.CreateSymbolicLink(Path.Combine(_store.BatchDirectory, "alias"), _store.BatchDirectory);
+
+        var database = Assert.Throws<BatchJobException>(() => service.Submit(Job("a.csv.job.db") with { Id = "b", Restart = true }));
+        var linked = Assert.Throws<BatchJobException>(() => service.Submit(Job("alias/a.csv") with { Id = "c", Restart = true }));
+        var reads = Assert.Throws<BatchJobException>(() => service.Submit(Job("d.csv") with { Id = "d", Input = new BatchInputOptions { Path = "alias/a.csv" } }));
+        var writesInput = Assert.Throws<BatchJobException>(() => service.Submit(Job("rows.test") with { Id = "e", OutputFormat = "csv", Restart = true }));
+        hold.Set();
+        await Wait.UntilAsync(() => service.Get("a")!.State == BatchJobStates.Completed, "job a completed");
+
+        Assert.That(database!.Message, Does.Contain("job a writes").And.Contain("a.csv.job.db"));
+        Assert.That(linked!.Message, Does.Contain("job a writes").And.Contain(Path.Combine(_store.BatchDirectory, "a.csv")));
+        Assert.That(reads!.Message, Does.Contain("job a is writing").And.Contain("which this job would read"));
+        Assert.That(writesInput!.Message, Does.Contain("job a reads"));
+        Assert.That(service.List().Select(j => j.Id), Is.EqualTo(new[] { "a" }));
+        Assert.That(File.ReadAllLines(Path.Combine(_store.BatchDirectory, "a.csv")), Has.Length.EqualTo(31));
+    }
+
+    /// <summary>
+    /// A registry that is not readable JSON is not taken for an empty one: a copy is kept, and the jobs that can still be
+    /// read — here the one before the point where the file breaks off — are resumed.
+    /// </summary>
+    [Test]
+    public async Task NewInstance_DamagedRegistry_KeepsACopyAndResumesWhatCanBeRead()
+    {
+        var first = NewService();
+        var kept = first.Submit(Job("kept.csv") with { Id = "kept" });
+        first.Submit(Job("lost.csv") with { Id = "lost" });
+        first.Dispose();
+        _services.Remove(first);
+        var registryPath = Path.Combine(_store.StateDirectory, "jobs.json");
+        var text = File.ReadAllText(registryPath);
+        var cut = text[..(text.IndexOf("},{\"spec\"", StringComparison.Ordinal) + 20)];
+        File.WriteAllText(registryPath, cut);
+
+        var second = await StartAsync();
+        await Wait.UntilAsync(() => second.Get("kept")?.State == BatchJobStates.Completed, "the readable job ran");
+
+        Assert.That(second.List().Select(j => j.Id), Is.EqualTo(new[] { kept.Id }));
+        var copy = Directory.GetFiles(_store.StateDirectory, "jobs.json.*.bad").Single();
+        Assert.That(File.ReadAllText(copy), Is.EqualTo(cut));
+        Assert.That(File.ReadAllText(registryPath), Does.Contain("\"kept\"").And.Not.Contain("lost"), "the registry is whole again");
+    }
+
+    /// <summary>A registry that is not JSON at all is kept as a copy; the service starts empty and takes new jobs.</summary>
+    [Test]
+    public async Task NewInstance_RegistryNotJson_KeepsACopyAndStartsEmpty()
+    {
+        Directory.CreateDirectory(_store.StateDirectory);
+        File.WriteAllText(Path.Combine(_store.StateDirectory, "jobs.json"), "not json at all");
+
+        var service = await StartAsync();
+        var job = service.Submit(Job("new.csv"));
+        await Wait.UntilAsync(() => service.Get(job.Id)!.State == BatchJobStates.Completed, "a new job runs");
+
+        Assert.That(File.ReadAllText(Directory.GetFiles(_store.StateDirectory, "jobs.json.*.bad").Single()), Is.EqualTo("not json at all"));
+        Assert.That(service.List(), Has.Count.EqualTo(1));
+    }
+
+    /// <summary>
+    /// Cancel is recorded before the run is told: a host that dies right after Cancel returned (its registry as it was
+    /// then) does not resume the job at its next start; the job ends cancelled and its event is recorded.
+    /// </summary>
+    [Test]
+    public async Task Cancel_HostDiesRightAfter_JobIsNotResumed()
+    {
+        using var hold = new ManualResetEventSlim();
+        _input.BeforeRow = (index, token) => { if (index == 10) { hold.Wait(token); } };
+        var first = await StartAsync();
+        first.Submit(Job("held.csv") with { Id = "held" });
+        await Wait.UntilAsync(() => _input.RowsRead == 10, "the job runs and waits at row 10");
+        var registryPath = Path.Combine(_store.StateDirectory, "jobs.json");
+
+        Assert.That(first.Cancel("held"), Is.True);
+        var atCancel = File.ReadAllBytes(registryPath);
+        await Wait.UntilAsync(() => first.Get("held")!.State == BatchJobStates.Cancelled, "the job is cancelled");
+        await first.StopAsync(CancellationToken.None);
+        first.Dispose();
+        _services.Remove(first);
+        foreach (var spooled in Directory.GetFiles(_store.Spool))
+        {
+            File.Delete(spooled);
+        }
+
+        // What the disk held had the host been killed right after Cancel returned.
+        File.WriteAllBytes(registryPath, atCancel);
+        _input.BeforeRow = null;
+        _input.ResetCount();
+        var second = await StartAsync();
+
+        var status = second.Get("held")!;
+        Assert.That(status.State, Is.EqualTo(BatchJobStates.Cancelled));
+        var events = Directory.GetFiles(_store.Spool, "*.json").Select(f => JsonSerializer.Deserialize(File.ReadAllText(f), ContractsJsonContext.Default.BatchJobStatus)!).ToList();
+        Assert.That(events.Select(e => (e.Id, e.State)), Is.EqualTo(new[] { ("held", BatchJobStates.Cancelled) }));
+    }
+
+    /// <summary>
+    /// A schedule whose output would be the same file for every run (possible only without the options validator,
+    /// which refuses it at start) is skipped, while a schedule that names its runs apart keeps running.
+    /// </summary>
+    [Test]
+    public async Task Schedule_OutputSharedByItsRuns_IsSkipped()
+    {
+        var options = new BatchOptions
+        {
+            Parallelism = 1,
+            Schedules =
+            {
+                ["fixed"] = new BatchScheduleOptions { Cron = "*/1 * * * * *", Model = "demo", Input = "rows.test", Output = "scheduled/fixed.csv" },
+                ["dated"] = new BatchScheduleOptions { Cron = "*/1 * * * * *", Model = "demo", Input = "rows.test", Output = "scheduled/{name}-{date}-{time}.csv" },
+            },
+        };
+        var service = await StartAsync(options);
+
+        await Wait.UntilAsync(() => service.List().Count(j => j.Trigger == "schedule:dated" && j.State == BatchJobStates.Completed) >= 2, "two runs of the dated schedule completed");
+
+        Assert.That(service.List().Where(j => j.Trigger == "schedule:fixed"), Is.Empty);
+        Assert.That(File.Exists(Path.Combine(_store.BatchDirectory, "scheduled", "fixed.csv")), Is.False);
+    }
+
+    /// <summary>A batch size past the maximum is refused when the job is submitted, not after it waited in the queue.</summary>
+    [Test]
+    public async Task Submit_BatchSizeTooLarge_RefusedAtOnce()
+    {
+        var service = await StartAsync();
+
+        var refused = Assert.Throws<BatchJobException>(() => service.Submit(Job("big.csv") with { BatchSize = 5000 }));
+
+        Assert.That(refused!.Message, Is.EqualTo("batch_size must be 1–4096, not 5000"));
+        Assert.That(service.List(), Is.Empty);
     }
 
     private static List<BatchJobStatus> Finished(TelemetryStore telemetry) =>

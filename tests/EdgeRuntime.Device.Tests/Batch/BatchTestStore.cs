@@ -25,6 +25,12 @@ internal sealed class BatchTestStore : IDisposable
 
     public string BatchDirectory => Path.Combine(DataPath, "batch");
 
+    /// <summary>The job service's own folder: its registry and the event spool.</summary>
+    public string StateDirectory => Path.Combine(DataPath, "batch-state");
+
+    /// <summary>Where jobs outside the host spool their events.</summary>
+    public string Spool => Path.Combine(StateDirectory, "events");
+
     /// <summary>Writes <paramref name="model"/> as <c>&lt;models&gt;/&lt;name&gt;/&lt;version&gt;/model.onnx</c>, with a config.json when given.</summary>
     public string AddModel(string name, string version, byte[] model, ModelConfig? config = null)
     {
