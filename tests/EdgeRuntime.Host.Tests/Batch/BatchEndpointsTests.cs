@@ -127,7 +127,6 @@ public sealed class BatchEndpointsTests
 
     /// <summary>Reading or writing outside the allowed roots (default <c>&lt;data&gt;/batch</c>) is refused.</summary>
     [TestCase("/etc/passwd", "outside.db")]
-    [TestCase("../models/demo/1/manifest.json", "outside.db")]
     [TestCase("readings.csv", "/tmp/outside-the-roots.db")]
     public async Task Submit_PathOutsideAllowedRoots_IsRefused(string input, string output)
     {
@@ -138,6 +137,17 @@ public sealed class BatchEndpointsTests
         Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
         Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain("is outside the folders batch jobs may use").And.Contain("EdgeRuntime:Batch:AllowedRoots"));
         Assert.That(File.Exists("/tmp/outside-the-roots.db"), Is.False);
+    }
+
+    /// <summary>The model repository is never a batch job's to read or write, whatever the allowed roots say.</summary>
+    [Test]
+    public async Task Submit_PathInTheModelRepository_IsRefused()
+    {
+        using var response = await PostAsync(_admin, """{"model": "demo", "input": {"path": "../models/demo/1/manifest.json"}, "output": "outside.db"}""");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain("is inside the model repository").And.Contain("may never read or write"));
     }
 
     /// <summary>Reading needs the access token; submitting and cancelling need the admin token.</summary>
