@@ -16,6 +16,11 @@
 # instead measures what telemetry costs: the same host with EdgeRuntime:Telemetry:Enabled on and off
 # (see the telemetry section below); it writes artifacts/bench/telemetry.md.
 #
+#   SCENARIO=batch tests/bench/run.sh
+#
+# measures batch jobs: their throughput against raw batched InferenceSession.Run, and the online p99 latency
+# with and without a job running (see the batch section below); it writes artifacts/bench/batch.md.
+#
 # Each server is first warmed up for SERVER_WARMUP seconds at 64 connections with every request it will
 # get: on one core under full load the JIT needs 30-40 s to finish tiering up (throughput triples), and the
 # figures are for the steady state.
@@ -277,6 +282,96 @@ if [ "$scenario" = telemetry ]; then
       print ""
       print "Its drift report (demo, baseline from the baseline verb): " drift
     }' "$results" | tee "$out/telemetry.md"
+  exit 0
+fi
+
+# --- batch jobs (SCENARIO=batch) -------------------------------------------------------------------------
+# 1. Throughput: raw batched InferenceSession.Run against `edge-runtime batch` on the same model (the scorer:
+#    FP32 [64 features] -> [8 scores], 2.2 MFLOP a row), the same batch size (64) and the same threads (1 and 2,
+#    one intra-op thread each, as the job's workers run). The job reads BATCH_ROWS rows from an .npy file and
+#    writes every result into its SQLite results database with its checkpoint; ROUNDS (3) runs each, median.
+# 2. Online latency: the host serving the demo model (JSON, CONNECTIONS of 1 and 8) alone, then while an
+#    in-host batch job scores the scorer's rows with the default settings (half the cores, nice 10), then with
+#    an inconsiderate job (every core, nice 0) for contrast. The server and wrk are not pinned: the job
+#    competes for both cores, as it would on a device.
+# Writes artifacts/bench/batch.md.
+if [ "$scenario" = batch ]; then
+  rounds="${ROUNDS:-3}"
+  batch_rows="${BATCH_ROWS:-500000}"
+  bwork="$work/batch"
+  "${bench[@]}" batch-data --out "$bwork" --rows "$batch_rows" >&2
+  edge=(dotnet "$bin/edge-runtime.dll")
+  median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  table="$out/batch.md"
+  {
+    echo "| threads | raw batched Run (rows/s) | batch job (rows/s) | job / raw |"
+    echo "| ---: | ---: | ---: | ---: |"
+  } >"$table.throughput"
+  for t in 1 2; do
+    say "raw batched Run, scorer, batch 64, $t thread(s)"
+    raw_rows=""
+    job_rows=""
+    for round in $(seq "$rounds"); do
+      line="$("${bench[@]}" raw-run --model "$bwork/models/scorer/1/model.onnx" --shape 64,64 --threads "$t" \
+        --profile "$bwork/profile-1.json" --seconds "$duration" --warmup "$warmup" | grep '^RESULT ')"
+      echo "kind=batch-raw threads=$t round=$round ${line#RESULT }" | tee -a "$results" >&2
+      raw_rows+="$(echo "$line" | grep -o 'rps=[0-9.]*' | cut -d= -f2 | awk '{ print $1 * 64 }') "
+      rm -rf "$bwork/out-$t.db" "$bwork/out-$t.db-wal" "$bwork/out-$t.db-shm"
+      "${edge[@]}" batch --data "$bwork/data" --models "$bwork/models" --model scorer --input "$bwork/scorer.npy" \
+        --output "$bwork/out-$t.db" --batch-size 64 --parallelism "$t" --json "${logging[@]}" >"$bwork/status-$t.json"
+      rate="$(grep -o '"rows_per_second":[0-9.eE+]*' "$bwork/status-$t.json" | cut -d: -f2)"
+      echo "kind=batch-job threads=$t round=$round rows_per_second=$rate $(cat "$bwork/status-$t.json")" | tee -a "$results" >&2
+      job_rows+="$rate "
+    done
+    raw_median="$(echo "$raw_rows" | tr ' ' '\n' | grep . | median)"
+    job_median="$(echo "$job_rows" | tr ' ' '\n' | grep . | median)"
+    awk -v t="$t" -v r="$raw_median" -v j="$job_median" 'BEGIN { printf "| %d | %.0f | %.0f | %.1f %% |\n", t, r, j, 100 * j / r }' >>"$table.throughput"
+  done
+
+  {
+    echo "| batch job | connections | req/s | p50 (µs) | p99 (µs) | job rows/s meanwhile |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  } >"$table.online"
+  for mode in considerate inconsiderate; do
+    data="$work/batch-host-$mode"
+    rm -rf "$data"
+    mkdir -p "$data/batch"
+    cp -r "$bwork/models" "$data/models"
+    ln "$bwork/scorer.npy" "$data/batch/scorer.npy" 2>/dev/null || cp "$bwork/scorer.npy" "$data/batch/scorer.npy"
+    settings=()
+    [ "$mode" = inconsiderate ] && settings=(--EdgeRuntime:Batch:CoreShare 1 --EdgeRuntime:Batch:Nice 0)
+    start_server "batch-host-$mode" "${edge[@]}" --urls http://127.0.0.1:0 --data "$data" --EdgeRuntime:RepositoryPollSeconds 0 \
+      --EdgeRuntime:InstallDemoModel false "${settings[@]}" "${logging[@]}"
+    wait_ready
+    say "warming up batch-host-$mode (${server_warmup} s)"
+    warm_server "batch-host-$mode" "/v2/models/demo/infer $bodies/demo.json application/json"
+    for c in 1 8; do
+      wrk_cmd=(env BODY_FILE="$bodies/demo.json" CONTENT_TYPE=application/json HEADER_LENGTH= wrk -t1 -c"$c" --timeout 30s -s "$lua")
+      if [ "$mode" = considerate ]; then
+        line="$("${wrk_cmd[@]}" -d"${duration}s" "$url/v2/models/demo/infer" | grep '^RESULT ')"
+        echo "kind=batch-online job=none conns=$c ${line#RESULT }" | tee -a "$results" >&2
+        echo "$line" | awk -v c="$c" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } printf "| none | %d | %.0f | %d | %d | - |\n", c, f["rps"], f["p50_us"], f["p99_us"] }' >>"$table.online"
+      fi
+      job="online-$mode-$c"
+      curl -s -o "$out/logs/batch-submit.json" -X POST "$url/v2/edge/batch/jobs" -H 'Content-Type: application/json' \
+        -d "{\"id\":\"$job\",\"model\":\"scorer\",\"input\":{\"path\":\"scorer.npy\"},\"output\":\"$job.db\",\"batch_size\":64}"
+      grep -q "\"id\":\"$job\"" "$out/logs/batch-submit.json" || { echo "run.sh: the batch job was not accepted: $(cat "$out/logs/batch-submit.json")" >&2; exit 1; }
+      sleep "$warmup"
+      before="$(curl -s "$url/v2/edge/batch/jobs/$job" | grep -o '"rows_succeeded":[0-9]*' | cut -d: -f2)"
+      line="$("${wrk_cmd[@]}" -d"${duration}s" "$url/v2/models/demo/infer" | grep '^RESULT ')"
+      status="$(curl -s "$url/v2/edge/batch/jobs/$job")"
+      after="$(echo "$status" | grep -o '"rows_succeeded":[0-9]*' | cut -d: -f2)"
+      echo "$status" | grep -q '"state":"running"' || echo "run.sh: warning: the batch job was not running to the end of the point: $status" >&2
+      curl -s -o /dev/null -X POST "$url/v2/edge/batch/jobs/$job/cancel"
+      echo "kind=batch-online job=$mode conns=$c ${line#RESULT } job_rows=$((after - before))" | tee -a "$results" >&2
+      echo "$line" | awk -v c="$c" -v m="$mode" -v rows=$((after - before)) -v d="$duration" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } printf "| %s | %d | %.0f | %d | %d | %.0f |\n", m, c, f["rps"], f["p50_us"], f["p99_us"], rows / d }' >>"$table.online"
+      sleep 1
+    done
+    stop "$server_pid"
+  done
+  { cat "$table.throughput"; echo; cat "$table.online"; } >"$table"
+  rm -f "$table.throughput" "$table.online"
+  cat "$table" >&2
   exit 0
 fi
 
