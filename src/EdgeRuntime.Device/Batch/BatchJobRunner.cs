@@ -149,7 +149,7 @@ public sealed partial class BatchJobRunner
         }
 
         LogStarted(_logger, run.Id, run.Model.Name, run.Model.Version, spec.Input.Path, run.OutputPath, run.StartIndex, run.BatchSize, run.Parallelism);
-        using var pipeline = new BatchPipeline(run, _options.Nice, _logger, CountRows(run), cancellationToken, MaxBatchBytes, MaxQueuedBytes);
+        using var pipeline = new BatchPipeline(run, _options.Nice, _options.IdleScheduling, _logger, CountRows(run), cancellationToken, MaxBatchBytes, MaxQueuedBytes);
         pipeline.Start();
         try
         {

@@ -19,6 +19,12 @@ public sealed class BatchOptions
     public int Nice { get; set; } = 10;
 
     /// <summary>
+    /// On Linux, also run the batch threads under <c>SCHED_IDLE</c> (default): they get a core only when no other thread
+    /// wants it, so a request thread that wakes up takes the core at once instead of waiting out a time slice.
+    /// </summary>
+    public bool IdleScheduling { get; set; } = true;
+
+    /// <summary>
     /// Jobs the host runs at once; more wait queued. Default 1. The core share is split between them: each job gets at
     /// most floor(floor(cores × <see cref="CoreShare"/>) / this) workers, at least one.
     /// </summary>

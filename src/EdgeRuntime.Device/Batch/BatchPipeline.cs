@@ -30,6 +30,7 @@ internal sealed partial class BatchPipeline : IDisposable
 
     private readonly BatchRun _run;
     private readonly int _nice;
+    private readonly bool _idle;
     private readonly ILogger _logger;
     private readonly Action<long, long>? _onCommitted;
     private readonly CancellationToken _cancellation;
@@ -68,6 +69,7 @@ internal sealed partial class BatchPipeline : IDisposable
     public BatchPipeline(
         BatchRun run,
         int nice,
+        bool idle,
         ILogger logger,
         Action<long, long>? onCommitted,
         CancellationToken cancellationToken,
@@ -78,6 +80,7 @@ internal sealed partial class BatchPipeline : IDisposable
         _maxQueuedBytes = maxQueuedBytes;
         _run = run;
         _nice = nice;
+        _idle = idle;
         _logger = logger;
         _onCommitted = onCommitted;
         _cancellation = cancellationToken;
@@ -168,7 +171,7 @@ internal sealed partial class BatchPipeline : IDisposable
 
     private void LowerPriority()
     {
-        if (!BatchThreadPriority.Lower(_nice) && Interlocked.Exchange(ref _priorityLogged, 1) == 0)
+        if (!BatchThreadPriority.Lower(_nice, _idle) && Interlocked.Exchange(ref _priorityLogged, 1) == 0)
         {
             LogNiceUnavailable(_logger, _run.Id, _nice);
         }

@@ -23,6 +23,8 @@ namespace EdgeRuntime.Device.Tests.Batch;
 /// </summary>
 public sealed class BatchJobRunnerTests
 {
+    private const int SchedIdle = 5;
+
     private BatchTestStore _store = null!;
 
     [SetUp]
@@ -320,7 +322,10 @@ public sealed class BatchJobRunnerTests
         Assert.That(File.ReadAllBytes(spec.Output + ".job.db"), Is.EqualTo(database));
     }
 
-    /// <summary>While a job runs, its threads are named edge-batch-N and edge-batch-read and run at the configured nice value.</summary>
+    /// <summary>
+    /// While a job runs, its threads are named edge-batch-N and edge-batch-read and run at the configured nice value,
+    /// under SCHED_IDLE (policy 5).
+    /// </summary>
     [Test]
     public async Task RunAsync_WhileRunning_ThreadsAreNamedAndNiced()
     {
@@ -331,14 +336,14 @@ public sealed class BatchJobRunnerTests
         var running = _store.Runner(input, new BatchOptions { Nice = 7 }).RunAsync(_store.Spec("threads.db", parallelism: 3), null);
         try
         {
-            Dictionary<string, int> threads = [];
+            Dictionary<string, (int Nice, int Policy)> threads = [];
             await Sync.Wait.UntilAsync(
                 () =>
                 {
                     threads = BatchThreads();
-                    return threads.Count == 4 && threads.Values.All(nice => nice == 7);
+                    return threads.Count == 4 && threads.Values.All(t => t is { Nice: 7, Policy: SchedIdle });
                 },
-                "the reader and three workers run at nice 7");
+                "the reader and three workers run at nice 7 under SCHED_IDLE");
 
             Assert.That(threads.Keys.Order(), Is.EqualTo(new[] { "edge-batch-1", "edge-batch-2", "edge-batch-3", "edge-batch-read" }));
         }
@@ -759,10 +764,13 @@ public sealed class BatchJobRunnerTests
 
     private static float[] Floats(byte[] data) => MemoryMarshal.Cast<byte, float>(data).ToArray();
 
-    /// <summary>This process's threads named edge-batch-*, with their nice value (field 19 of /proc/self/task/&lt;tid&gt;/stat).</summary>
-    private static Dictionary<string, int> BatchThreads()
+    /// <summary>
+    /// This process's threads named edge-batch-*, with their nice value and scheduling policy (fields 19 and 41 of
+    /// /proc/self/task/&lt;tid&gt;/stat).
+    /// </summary>
+    private static Dictionary<string, (int Nice, int Policy)> BatchThreads()
     {
-        var threads = new Dictionary<string, int>();
+        var threads = new Dictionary<string, (int Nice, int Policy)>();
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             try
@@ -776,7 +784,7 @@ public sealed class BatchJobRunnerTests
                 // The name sits in parentheses and may hold spaces: count the fields after its closing parenthesis.
                 var stat = File.ReadAllText(Path.Combine(task, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                threads[name] = int.Parse(fields[19 - 3], CultureInfo.InvariantCulture);
+                threads[name] = (int.Parse(fields[19 - 3], CultureInfo.InvariantCulture), int.Parse(fields[41 - 3], CultureInfo.InvariantCulture));
             }
             catch (IOException)
             {

@@ -103,7 +103,10 @@ public sealed class BatchPipelineTests
         }
     }
 
-    /// <summary>Threads of this process not named edge-batch-* whose nice value (field 19 of their stat) is not 0.</summary>
+    /// <summary>
+    /// Threads of this process not named edge-batch-* whose nice value (field 19 of their stat) is not 0 or whose
+    /// scheduling policy (field 41) is not SCHED_OTHER.
+    /// </summary>
     private static List<string> OtherNicedThreads()
     {
         var niced = new List<string>();
@@ -119,10 +122,12 @@ public sealed class BatchPipelineTests
 
                 // The name sits in parentheses and may hold spaces: count the fields after its closing parenthesis.
                 var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var nice = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19 - 3], CultureInfo.InvariantCulture);
-                if (nice != 0)
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var nice = int.Parse(fields[19 - 3], CultureInfo.InvariantCulture);
+                var policy = int.Parse(fields[41 - 3], CultureInfo.InvariantCulture);
+                if (nice != 0 || policy != 0)
                 {
-                    niced.Add($"{name}: {nice}");
+                    niced.Add($"{name}: nice {nice}, policy {policy}");
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
