@@ -290,9 +290,9 @@ fi
 #    FP32 [64 features] -> [8 scores], 2.2 MFLOP a row), the same batch size (64) and the same threads (1 and 2,
 #    one intra-op thread each, as the job's workers run). The job reads BATCH_ROWS rows from an .npy file and
 #    writes every result into its SQLite results database with its checkpoint; ROUNDS (3) runs each, median.
-# 2. Online latency: the host serving the demo model (JSON, CONNECTIONS of 1 and 8) alone, then while an
-#    in-host batch job scores the scorer's rows with the default settings (half the cores, nice 10), then with
-#    an inconsiderate job (every core, nice 0) for contrast. The server and wrk are not pinned: the job
+# 2. Online latency: the host serving the demo model (JSON, 1 and 8 connections) alone, then while an
+#    in-host batch job scores the scorer's rows with the default settings (half the cores, nice 10, SCHED_IDLE),
+#    with nice 10 only (IdleScheduling false), and with an inconsiderate job (every core, nice 0) for contrast. The server and wrk are not pinned: the job
 #    competes for both cores, as it would on a device.
 # Writes artifacts/bench/batch.md.
 if [ "$scenario" = batch ]; then
@@ -318,7 +318,7 @@ if [ "$scenario" = batch ]; then
       raw_rows+="$(echo "$line" | grep -o 'rps=[0-9.]*' | cut -d= -f2 | awk '{ print $1 * 64 }') "
       rm -rf "$bwork/out-$t.db" "$bwork/out-$t.db-wal" "$bwork/out-$t.db-shm"
       "${edge[@]}" batch --data "$bwork/data" --models "$bwork/models" --model scorer --input "$bwork/scorer.npy" \
-        --output "$bwork/out-$t.db" --batch-size 64 --parallelism "$t" --json "${logging[@]}" >"$bwork/status-$t.json"
+        --output "$bwork/out-$t.db" --batch-size 64 --parallelism "$t" --json >"$bwork/status-$t.json"
       rate="$(grep -o '"rows_per_second":[0-9.eE+]*' "$bwork/status-$t.json" | cut -d: -f2)"
       echo "kind=batch-job threads=$t round=$round rows_per_second=$rate $(cat "$bwork/status-$t.json")" | tee -a "$results" >&2
       job_rows+="$rate "
@@ -332,14 +332,15 @@ if [ "$scenario" = batch ]; then
     echo "| batch job | connections | req/s | p50 (µs) | p99 (µs) | job rows/s meanwhile |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   } >"$table.online"
-  for mode in considerate inconsiderate; do
+  for mode in considerate nice-only inconsiderate; do
     data="$work/batch-host-$mode"
     rm -rf "$data"
     mkdir -p "$data/batch"
     cp -r "$bwork/models" "$data/models"
     ln "$bwork/scorer.npy" "$data/batch/scorer.npy" 2>/dev/null || cp "$bwork/scorer.npy" "$data/batch/scorer.npy"
     settings=()
-    [ "$mode" = inconsiderate ] && settings=(--EdgeRuntime:Batch:CoreShare 1 --EdgeRuntime:Batch:Nice 0)
+    [ "$mode" = nice-only ] && settings=(--EdgeRuntime:Batch:IdleScheduling false)
+    [ "$mode" = inconsiderate ] && settings=(--EdgeRuntime:Batch:CoreShare 1 --EdgeRuntime:Batch:Nice 0 --EdgeRuntime:Batch:IdleScheduling false)
     start_server "batch-host-$mode" "${edge[@]}" --urls http://127.0.0.1:0 --data "$data" --EdgeRuntime:RepositoryPollSeconds 0 \
       --EdgeRuntime:InstallDemoModel false "${settings[@]}" "${logging[@]}"
     wait_ready
