@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeRuntime.Device.Telemetry;
 using SQLite;
 using SQLitePCL;
 
@@ -32,10 +33,10 @@ internal sealed class BatchJobDatabase : IDisposable
 
     private readonly SQLiteConnection _connection;
     private readonly Dictionary<string, string?> _values;
-    private Statement? _setValue;
-    private Statement? _insertError;
-    private Statement? _insertResult;
-    private Statement? _insertResults;
+    private SqliteStatement? _setValue;
+    private SqliteStatement? _insertError;
+    private SqliteStatement? _insertResult;
+    private SqliteStatement? _insertResults;
     private bool _disposed;
 
     private BatchJobDatabase(string path, SQLiteConnection connection, Dictionary<string, string?> values)
@@ -150,7 +151,7 @@ internal sealed class BatchJobDatabase : IDisposable
                 InsertResults(batch.Results);
                 foreach (var error in batch.Errors)
                 {
-                    _insertError ??= new Statement(_connection, "INSERT INTO errors (idx, key, error) VALUES (?1, ?2, ?3)");
+                    _insertError ??= new SqliteStatement(_connection, "INSERT INTO errors (idx, key, error) VALUES (?1, ?2, ?3)");
                     _insertError.Bind(1, error.Index).Bind(2, error.Key).Bind(3, error.Error).Run();
                 }
             }
@@ -206,7 +207,7 @@ internal sealed class BatchJobDatabase : IDisposable
     private static Dictionary<string, string?> ReadValues(SQLiteConnection connection)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-        using var read = new Statement(connection, "SELECT name, value FROM job");
+        using var read = new SqliteStatement(connection, "SELECT name, value FROM job");
         while (read.Step())
         {
             values[read.Text(0)!] = read.Text(1);
@@ -233,7 +234,7 @@ internal sealed class BatchJobDatabase : IDisposable
         var next = 0;
         if (results.Count >= ResultsPerStatement)
         {
-            _insertResults ??= new Statement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES " + string.Join(", ", Enumerable.Repeat("(?, ?, ?, ?, ?, ?, ?)", ResultsPerStatement)));
+            _insertResults ??= new SqliteStatement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES " + string.Join(", ", Enumerable.Repeat("(?, ?, ?, ?, ?, ?, ?)", ResultsPerStatement)));
             for (; next + ResultsPerStatement <= results.Count; next += ResultsPerStatement)
             {
                 for (var i = 0; i < ResultsPerStatement; i++)
@@ -247,19 +248,19 @@ internal sealed class BatchJobDatabase : IDisposable
 
         for (; next < results.Count; next++)
         {
-            _insertResult ??= new Statement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            _insertResult ??= new SqliteStatement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES (?, ?, ?, ?, ?, ?, ?)");
             BindResult(_insertResult, 0, results[next]);
             _insertResult.Run();
         }
     }
 
-    private static void BindResult(Statement statement, int offset, in BatchResultRecord result) =>
+    private static void BindResult(SqliteStatement statement, int offset, in BatchResultRecord result) =>
         statement.Bind(offset + 1, result.Index).Bind(offset + 2, result.Key).Bind(offset + 3, result.Output).Bind(offset + 4, result.DataType)
             .Bind(offset + 5, result.Shape).BindBlob(offset + 6, result.Data).Bind(offset + 7, result.Value);
 
     private void SetValue(string name, string? value)
     {
-        _setValue ??= new Statement(_connection, "INSERT INTO job (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        _setValue ??= new SqliteStatement(_connection, "INSERT INTO job (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
         _setValue.Bind(1, name).Bind(2, value).Run();
     }
 
@@ -281,65 +282,5 @@ internal sealed class BatchJobDatabase : IDisposable
 
             throw;
         }
-    }
-
-    /// <summary>A prepared statement, bound and stepped through SQLite's own calls (no reflection, no parse per row).</summary>
-    private sealed class Statement : IDisposable
-    {
-        /// <summary>SQLITE_TRANSIENT: SQLite copies bound text before the call returns.</summary>
-        private static readonly IntPtr Transient = new(-1);
-
-        /// <summary>Rows per multi-row insert: 32 × 7 parameters stay far below SQLite's limit of 32766.</summary>
-        private const int ResultsPerStatement = 32;
-
-        private readonly SQLiteConnection _connection;
-        private readonly sqlite3_stmt _handle;
-
-        public Statement(SQLiteConnection connection, string sql)
-        {
-            _connection = connection;
-            _handle = SQLite3.Prepare2(connection.Handle, sql);
-        }
-
-        public Statement Bind(int index, long value) => Check(SQLite3.BindInt64(_handle, index, value));
-
-        public Statement Bind(int index, string? value) =>
-            Check(value is null ? SQLite3.BindNull(_handle, index) : SQLite3.BindText(_handle, index, value, -1, Transient));
-
-        public Statement Bind(int index, byte[]? utf8) =>
-            Check(utf8 is null ? SQLite3.BindNull(_handle, index) : raw.sqlite3_bind_text(_handle, index, utf8.AsSpan()));
-
-        public Statement BindBlob(int index, byte[] value) => Check(raw.sqlite3_bind_blob(_handle, index, value.AsSpan()));
-
-        public bool Step()
-        {
-            var result = SQLite3.Step(_handle);
-            return result switch
-            {
-                SQLite3.Result.Row => true,
-                SQLite3.Result.Done => false,
-                _ => throw SQLiteException.New(result, SQLite3.GetErrmsg(_connection.Handle)),
-            };
-        }
-
-        /// <summary>Steps a statement that returns no rows and makes it ready for the next bind.</summary>
-        public void Run()
-        {
-            try
-            {
-                Step();
-            }
-            finally
-            {
-                SQLite3.Reset(_handle);
-            }
-        }
-
-        public string? Text(int column) => SQLite3.ColumnType(_handle, column) == SQLite3.ColType.Null ? null : SQLite3.ColumnString(_handle, column);
-
-        public void Dispose() => SQLite3.Finalize(_handle);
-
-        private Statement Check(int result) =>
-            result == 0 ? this : throw SQLiteException.New((SQLite3.Result)result, SQLite3.GetErrmsg(_connection.Handle));
     }
 }

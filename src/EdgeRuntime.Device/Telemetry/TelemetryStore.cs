@@ -35,13 +35,13 @@ public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
     private readonly SQLiteConnection _connection;
     private readonly TimeProvider _time;
     private readonly long _maxAgeMs;
-    private readonly Statement _insert;
-    private readonly Statement _read;
-    private readonly Statement _deleteRange;
-    private readonly Statement _evictOldest;
-    private readonly Statement _expire;
-    private readonly Statement _firstSequence;
-    private readonly Statement _setMeta;
+    private readonly SqliteStatement _insert;
+    private readonly SqliteStatement _read;
+    private readonly SqliteStatement _deleteRange;
+    private readonly SqliteStatement _evictOldest;
+    private readonly SqliteStatement _expire;
+    private readonly SqliteStatement _firstSequence;
+    private readonly SqliteStatement _setMeta;
     private readonly RecentText _recentType = new();
     private readonly RecentText _recentModel = new();
     private readonly RecentText _recentVersion = new();
@@ -89,13 +89,13 @@ public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
             connection.Execute("CREATE INDEX IF NOT EXISTS records_kind_ts ON records (kind, ts)");
             connection.Execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
             _connection = connection;
-            _insert = new Statement(connection, "INSERT INTO records (seq, kind, ts, type, model, version, payload, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-            _read = new Statement(connection, "SELECT seq, kind, ts, type, model, version, payload FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-            _deleteRange = new Statement(connection, "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2 RETURNING kind, bytes");
-            _evictOldest = new Statement(connection, "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE kind = ?1 ORDER BY ts, seq LIMIT ?2) RETURNING bytes");
-            _expire = new Statement(connection, "DELETE FROM records WHERE kind = ?1 AND ts < ?2 RETURNING bytes");
-            _firstSequence = new Statement(connection, "SELECT min(seq) FROM records");
-            _setMeta = new Statement(connection, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            _insert = new SqliteStatement(connection, "INSERT INTO records (seq, kind, ts, type, model, version, payload, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+            _read = new SqliteStatement(connection, "SELECT seq, kind, ts, type, model, version, payload FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+            _deleteRange = new SqliteStatement(connection, "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2 RETURNING kind, bytes");
+            _evictOldest = new SqliteStatement(connection, "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE kind = ?1 ORDER BY ts, seq LIMIT ?2) RETURNING bytes");
+            _expire = new SqliteStatement(connection, "DELETE FROM records WHERE kind = ?1 AND ts < ?2 RETURNING bytes");
+            _firstSequence = new SqliteStatement(connection, "SELECT min(seq) FROM records");
+            _setMeta = new SqliteStatement(connection, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             _counters = LoadCounters();
         }
         catch (Exception ex)
@@ -448,7 +448,7 @@ public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
     }
 
     /// <summary>Runs a <c>DELETE … RETURNING bytes</c> for records of one <paramref name="kind"/>, counting them as dropped; returns how many.</summary>
-    private static long Delete(Statement delete, Counters next, TelemetryKind kind, long[] dropped)
+    private static long Delete(SqliteStatement delete, Counters next, TelemetryKind kind, long[] dropped)
     {
         var slot = (int)kind;
         long deleted = 0;
@@ -535,7 +535,7 @@ public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
     {
         var counters = new Counters();
         var meta = new Dictionary<string, long>(StringComparer.Ordinal);
-        using (var select = new Statement(_connection, "SELECT key, value FROM meta"))
+        using (var select = new SqliteStatement(_connection, "SELECT key, value FROM meta"))
         {
             while (select.Step())
             {
@@ -543,7 +543,7 @@ public sealed partial class TelemetryStore : IDisposable, Sync.ITelemetryOutbox
             }
         }
 
-        using (var select = new Statement(_connection, "SELECT kind, count(*), sum(bytes), max(seq) FROM records GROUP BY kind"))
+        using (var select = new SqliteStatement(_connection, "SELECT kind, count(*), sum(bytes), max(seq) FROM records GROUP BY kind"))
         {
             while (select.Step())
             {
