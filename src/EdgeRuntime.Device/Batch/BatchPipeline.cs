@@ -438,7 +438,7 @@ internal sealed partial class BatchPipeline : IDisposable
             // The split owns the run's outputs from here, and disposes them itself when it throws.
             var owned = results;
             results = null;
-            TensorStacking.Split(owned, [.. good.Select(row => row.Rows)], null, _run.Model.Name).CopyTo(outputs, 0);
+            TensorStacking.Split(owned, good, static row => row.Rows, static _ => null, _run.Model.Name).CopyTo(outputs, 0);
             return true;
         }
         catch (InferenceException ex)

@@ -90,23 +90,6 @@ internal static class TensorStacking
     }
 
     /// <summary>
-    /// Splits a run's <paramref name="outputs"/> back into parts of <paramref name="partRows"/> rows each, in order:
-    /// part <c>p</c> gets its rows of the outputs at indexes <c>partOutputs[p]</c> (every output, in order, when
-    /// <paramref name="partOutputs"/> is null). See <see cref="Split{T}"/>, which takes the parts themselves.
-    /// </summary>
-    /// <exception cref="InferenceException">Internal, when an output's first dimension is not the run's rows (the model cannot be batched).</exception>
-    public static InferenceTensor[][] Split(InferenceTensor[] outputs, IReadOnlyList<int> partRows, IReadOnlyList<int[]>? partOutputs, string modelName)
-    {
-        if (partOutputs is null)
-        {
-            return Split(outputs, partRows, static rows => rows, static _ => null, modelName);
-        }
-
-        int[] parts = [.. Enumerable.Range(0, partRows.Count)];
-        return Split(outputs, parts, p => partRows[p], p => [.. partOutputs[p].Select(i => outputs[i].Name)], modelName);
-    }
-
-    /// <summary>
     /// Splits a run's <paramref name="outputs"/> back into <paramref name="parts"/>, in order: each part gets
     /// <paramref name="rowsOf"/> rows of the outputs named by <paramref name="outputNamesOf"/>, in that order (every
     /// output, in order, when it gives null), as views of the run's memory. The parts are read through the selectors
