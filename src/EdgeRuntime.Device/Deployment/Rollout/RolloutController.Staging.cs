@@ -17,22 +17,22 @@ public sealed partial class RolloutController
         var version = request.Version;
 
         // A refusal of the hub's ask is recorded, so the device's status shows the hub's fleet rollout that it failed.
-        RolloutResult Refuse(string step, string reason) => RolloutResult.Failure(
-            request.Source == RolloutSources.Hub ? Refused(state, request, step, reason) : state, step, reason);
+        async Task<RolloutResult> RefuseAsync(string step, string reason) => RolloutResult.Failure(
+            request.Source == RolloutSources.Hub ? await RefusedAsync(state, request, step, reason).ConfigureAwait(false) : state, step, reason);
 
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || Text(number) != version)
         {
-            return Refuse("request", $"version '{version}' is not a positive integer");
+            return await RefuseAsync("request", $"version '{version}' is not a positive integer").ConfigureAwait(false);
         }
 
         if (SpecProblem(request.Spec) is { } problem)
         {
-            return Refuse("request", problem);
+            return await RefuseAsync("request", problem).ConfigureAwait(false);
         }
 
         if (request.ModelFilePath is not null && !_trust.Trust.AllowUnsigned)
         {
-            return Refuse("verify", "a bare ONNX model carries no signature and unsigned models are refused (EdgeRuntime:Packages:AllowUnsigned is false)");
+            return await RefuseAsync("verify", "a bare ONNX model carries no signature and unsigned models are refused (EdgeRuntime:Packages:AllowUnsigned is false)").ConfigureAwait(false);
         }
 
         var source = request.PackagePath ?? request.ModelFilePath;
@@ -41,7 +41,7 @@ public sealed partial class RolloutController
         var installedFrom = state.Packages.GetValueOrDefault(version);
         if (sha is not null && installedFrom is not null && installedFrom != sha)
         {
-            return Refuse("request", $"version {version} of '{request.Model}' is already installed from another package ({installedFrom}); give a changed model a new version");
+            return await RefuseAsync("request", $"version {version} of '{request.Model}' is already installed from another package ({installedFrom}); give a changed model a new version").ConfigureAwait(false);
         }
 
         if (state.Stable == version && state.Candidate is null)
@@ -71,12 +71,12 @@ public sealed partial class RolloutController
         var installed = Directory.Exists(VersionDirectory(request.Model, version));
         if (installed && sha is not null && installedFrom is null)
         {
-            return Refuse("request", $"version {version} of '{request.Model}' is already on disk and was not installed from this package; give it a new version");
+            return await RefuseAsync("request", $"version {version} of '{request.Model}' is already on disk and was not installed from this package; give it a new version").ConfigureAwait(false);
         }
 
         if (!installed && source is null)
         {
-            return Refuse("request", $"version {version} of '{request.Model}' is not installed and no package was given");
+            return await RefuseAsync("request", $"version {version} of '{request.Model}' is not installed and no package was given").ConfigureAwait(false);
         }
 
         // Going back to a version this device kept (a fleet rollback, a desired older version) needs no canary: it served here before.
@@ -94,7 +94,7 @@ public sealed partial class RolloutController
             await PauseAsync(RolloutSteps.PackageSaved, request.Model, version).ConfigureAwait(false);
         }
 
-        state = Save(state with
+        state = await SaveAsync(state with
         {
             Candidate = version,
             Phase = RolloutPhases.Staging,
@@ -108,7 +108,7 @@ public sealed partial class RolloutController
 
             // Recorded before the files land, so a version directory found after a crash is known to be this package's.
             Packages = sha is null ? state.Packages : new Dictionary<string, string>(state.Packages, StringComparer.Ordinal) { [version] = sha },
-        });
+        }).ConfigureAwait(false);
         LogStep(state.Model, version, RolloutSteps.StateStaging);
         await PauseAsync(RolloutSteps.StateStaging, state.Model, version).ConfigureAwait(false);
         return await ContinueStagingAsync(state).ConfigureAwait(false);
@@ -175,11 +175,8 @@ public sealed partial class RolloutController
             RolloutStrategies.Canary => RolloutPhases.Canary,
             _ => RolloutPhases.Shadow,
         };
-        var next = Save(state with { Phase = phase, PhaseSinceMs = Now() });
-
-        // The repository learns the candidate is past staging before any request is routed to it.
-        await RefreshAsync(model).ConfigureAwait(false);
-        _table.Set(Active(next));
+        // The repository learns the candidate is past staging (in SaveAsync) before any request is routed to it.
+        var next = await SaveAsync(state with { Phase = phase, PhaseSinceMs = Now() }, s => _table.Set(Active(s))).ConfigureAwait(false);
         await PauseAsync(RolloutSteps.Activated, model, version).ConfigureAwait(false);
         Record(DeploymentEventTypes.PhaseChanged, Event(next, version) with { Stable = next.Stable, Phase = phase, Trigger = "auto" });
         LogPhase(model, version, phase, "auto");
@@ -273,11 +270,10 @@ public sealed partial class RolloutController
     {
         var candidate = state.Candidate!;
         var keep = state.Kept.Contains(candidate);
-        var next = Save(state.Ended(RolloutOutcomes.Failed, $"{step}: {reason}", Now()) with
+        var next = await SaveAsync(state.Ended(RolloutOutcomes.Failed, $"{step}: {reason}", Now()) with
         {
             Packages = Without(state.Packages, keep ? null : candidate),
-        });
-        await RefreshAsync(state.Model).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (!keep)
         {
             DeleteDirectory(VersionDirectory(state.Model, candidate));

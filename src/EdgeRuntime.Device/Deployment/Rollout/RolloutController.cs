@@ -36,6 +36,10 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, long> _lastShadowReport = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GuardrailTrip> _trips = new(StringComparer.Ordinal);
+
+    // What readers are shown: each model's state once the repository serves by it, so a caller that reads "stable 2"
+    // is served version 2. The file is written first, so between the two a reader sees the previous state.
+    private readonly ConcurrentDictionary<string, RolloutState> _shown = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
     private int _tickQueued;
@@ -107,11 +111,13 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         return [.. Directory.EnumerateDirectories(root)
             .Select(d => DurableFile.Read(Path.Combine(d, ModelRepository.RolloutFileName), RolloutJsonContext.Default.RolloutState))
             .OfType<RolloutState>()
+            .Select(s => _shown.GetValueOrDefault(s.Model, s))
             .OrderBy(s => s.Model, StringComparer.Ordinal)];
     }
 
-    /// <summary>A model's rollout state as saved; null when no rollout manages it.</summary>
-    public RolloutState? StateOf(string model) => ModelRepository.IsValidName(model) ? Load(model) : null;
+    /// <summary>A model's rollout state as saved and in effect (the repository serves by it); null when no rollout manages it.</summary>
+    public RolloutState? StateOf(string model) =>
+        !ModelRepository.IsValidName(model) ? null : _shown.TryGetValue(model, out var shown) ? shown : Load(model);
 
     /// <summary>A model's rollout state as saved, or, for a model no rollout has managed yet, what it would start from (what serves now is stable).</summary>
     public RolloutState CurrentOf(string model) => StateOf(model) ?? Initial(model);
@@ -346,8 +352,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
         if (state.Phase == RolloutPhases.Mirror)
         {
-            var next = Save(state with { Phase = RolloutPhases.Split, PhaseSinceMs = Now() });
-            _table.Set(Active(next));
+            var next = await SaveAsync(state with { Phase = RolloutPhases.Split, PhaseSinceMs = Now() }, s => _table.Set(Active(s))).ConfigureAwait(false);
             Record(DeploymentEventTypes.PhaseChanged, Event(next, next.Candidate!) with { Phase = next.Phase, Trigger = trigger });
             LogPhase(next.Model, next.Candidate!, next.Phase, trigger);
             return new RolloutResult(true, next);
@@ -366,13 +371,12 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var candidate = state.Candidate!;
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
-        var next = Save(state.Ended(RolloutOutcomes.Promoted, reason, Now()) with
+        var next = await SaveAsync(state.Ended(RolloutOutcomes.Promoted, reason, Now()) with
         {
             Stable = candidate,
             Kept = [candidate, .. state.Kept.Where(v => v != candidate)],
-        });
+        }).ConfigureAwait(false);
         await PauseAsync(RolloutSteps.Activated, next.Model, candidate).ConfigureAwait(false);
-        await RefreshAsync(next.Model).ConfigureAwait(false);
         Record(DeploymentEventTypes.Promoted, Event(state, candidate) with { Stable = state.Stable, Phase = state.Phase, Trigger = trigger, Reason = reason, Comparison = observed?.Comparison });
         LogPromoted(next.Model, candidate, state.Stable ?? "none", trigger);
         DeletePackage(state.Package);
@@ -397,11 +401,10 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         var observed = _traffic?.Observe(state.Model);
         _table.Remove(state.Model);
         _trips.TryRemove(state.RolloutId ?? "", out _);
-        var next = Save(state.Ended(RolloutOutcomes.RolledBack, reason, Now()) with
+        var next = await SaveAsync(state.Ended(RolloutOutcomes.RolledBack, reason, Now()) with
         {
             Packages = Without(state.Packages, state.Kept.Contains(candidate) ? null : candidate),
-        });
-        await RefreshAsync(next.Model).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (!next.Kept.Contains(candidate))
         {
             DeleteDirectory(VersionDirectory(next.Model, candidate));
@@ -440,7 +443,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             return started;
         }
 
-        var next = Save(started.State with
+        var next = await SaveAsync(started.State with
         {
             Kept = [.. started.State.Kept.Where(v => v != demoted)],
             LastVersion = demoted,
@@ -448,7 +451,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             LastReason = reason,
             LastPackage = state.Packages.GetValueOrDefault(demoted),
             LastDeploymentId = null,
-        });
+        }).ConfigureAwait(false);
         Record(DeploymentEventTypes.RolledBack, new DeploymentEvent { Revision = 0, Model = state.Model, Version = demoted, Stable = previous, Trigger = trigger, Reason = reason });
         LogRolledBack(state.Model, demoted, previous, reason);
         next = await PruneAsync(next, _stopping).ConfigureAwait(false);
@@ -483,7 +486,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             return state;
         }
 
-        var next = Save(state with { Kept = keep, Packages = state.Packages.Where(p => keep.Contains(p.Key) || p.Key == state.Candidate).ToDictionary(StringComparer.Ordinal) });
+        var next = await SaveAsync(state with { Kept = keep, Packages = state.Packages.Where(p => keep.Contains(p.Key) || p.Key == state.Candidate).ToDictionary(StringComparer.Ordinal) }).ConfigureAwait(false);
         foreach (var version in removed)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -528,9 +531,9 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     /// install), so the device's status tells the hub's fleet rollout, which counts it as failed.
     /// </summary>
     public Task<RolloutResult> RecordRefusalAsync(RolloutRequest request, string step, string reason, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(request.Model, state => Task.FromResult(RolloutResult.Failure(Refused(state, request, step, reason), step, reason)), cancellationToken);
+        EnqueueAsync(request.Model, async state => RolloutResult.Failure(await RefusedAsync(state, request, step, reason).ConfigureAwait(false), step, reason), cancellationToken);
 
-    private RolloutState Refused(RolloutState state, RolloutRequest request, string step, string reason)
+    private Task<RolloutState> RefusedAsync(RolloutState state, RolloutRequest request, string step, string reason)
     {
         Record(DeploymentEventTypes.StagingFailed, new DeploymentEvent
         {
@@ -544,7 +547,7 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
             Step = step,
             Reason = reason,
         });
-        return Save(state with
+        return SaveAsync(state with
         {
             LastVersion = request.Version,
             LastOutcome = RolloutOutcomes.Failed,
@@ -573,11 +576,18 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
 
     private RolloutState? Load(string model) => DurableFile.Read(StatePath(model), RolloutJsonContext.Default.RolloutState);
 
-    private RolloutState Save(RolloutState state)
+    /// <summary>
+    /// Makes <paramref name="state"/> durable, lets the repository serve by it, runs <paramref name="apply"/> (the routing
+    /// table), and only then shows it to readers and observers.
+    /// </summary>
+    private async Task<RolloutState> SaveAsync(RolloutState state, Action<RolloutState>? apply = null)
     {
         var saved = state with { UpdatedMs = Now() };
         Directory.CreateDirectory(Path.Combine(_repository.Root, state.Model));
         DurableFile.Write(StatePath(state.Model), saved, RolloutJsonContext.Default.RolloutState);
+        await RefreshAsync(state.Model).ConfigureAwait(false);
+        apply?.Invoke(saved);
+        _shown[state.Model] = saved;
         foreach (var observer in _observers)
         {
             observer.OnRolloutChanged(saved);

@@ -66,7 +66,36 @@ public sealed class RolloutControllerTests
         });
     }
 
-    private async Task<Harness> StartAsync(RolloutOptions options)
+    /// <summary>
+    /// Whoever is shown a state (the API reads <see cref="RolloutController.StateOf"/>, observers are told) is served by
+    /// it: a promotion or rollback reaches the repository before it is shown, never after.
+    /// </summary>
+    [Test]
+    public async Task ShownState_IsAlreadyServed_AfterPromotionAndRollback()
+    {
+        var seen = new List<(string Stable, string? Shown, string Serving)>();
+        Harness? harness = null;
+        var observer = new CallbackObserver(state =>
+        {
+            if (state.Candidate is null && state.Stable is { } stable)
+            {
+                seen.Add((stable, harness!.Controller.StateOf("m")?.Stable, harness.ServingVersion("m")));
+            }
+        });
+        await using var controller = harness = await StartAsync(new RolloutOptions(), observer);
+
+        var promoted = await controller.Controller.StartAsync(new RolloutRequest { Model = "m", Version = "2", ModelFilePath = controller.WriteSource(SyntheticModels.FloatMlp().Bytes) });
+        var rolledBack = await controller.Controller.RollbackAsync("m", "test", "back to 1");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(promoted.Ok && rolledBack.Ok, Is.True, $"{promoted.Reason} / {rolledBack.Reason}");
+            Assert.That(seen.Select(s => s.Stable), Does.Contain("2").And.Contain("1"));
+            Assert.That(seen.Where(s => s.Shown != s.Stable || s.Serving != s.Stable), Is.Empty, "states shown before the repository served by them");
+        });
+    }
+
+    private async Task<Harness> StartAsync(RolloutOptions options, IRolloutObserver? observer = null)
     {
         var runtime = new EdgeRuntimeOptions { DataDirectory = _data, RepositoryPollSeconds = 0, InstallDemoModel = false };
         var repository = new ModelRepository(
@@ -83,10 +112,16 @@ public sealed class RolloutControllerTests
             new PackageTrustProvider(Options.Create(new PackageOptions { AllowUnsigned = true }), NullLogger<PackageTrustProvider>.Instance),
             Options.Create(options),
             Options.Create(runtime),
-            NullLogger<RolloutController>.Instance);
+            NullLogger<RolloutController>.Instance,
+            observers: observer is null ? null : [observer]);
         await controller.StartAsync(CancellationToken.None);
         await controller.Recovered;
         return new Harness(controller, repository, _data);
+    }
+
+    private sealed class CallbackObserver(Action<RolloutState> changed) : IRolloutObserver
+    {
+        public void OnRolloutChanged(RolloutState state) => changed(state);
     }
 
     private sealed record Harness(RolloutController Controller, ModelRepository Repository, string Data) : IAsyncDisposable
