@@ -1,10 +1,11 @@
 namespace EdgeRuntime.Device.Batch;
 
 /// <summary>
-/// One result of a row for the <c>results</c> table, its text already UTF-8 (encoded by the worker, so the single
-/// committing thread only copies bytes into SQLite).
+/// One result of a row for the <c>results</c> table. Key and value are UTF-8 in the batch's <see cref="BatchCompleted.Text"/>
+/// (a value of length -1 is NULL); <paramref name="Data"/> is a view of the run's output, alive until the batch is committed.
 /// </summary>
-internal readonly record struct BatchResultRecord(long Index, byte[] Key, byte[] Output, byte[] DataType, byte[] Shape, byte[] Data, byte[]? Value);
+internal readonly record struct BatchResultRecord(
+    long Index, int KeyStart, int KeyLength, byte[] Output, byte[] DataType, byte[] Shape, ReadOnlyMemory<byte> Data, int ValueStart, int ValueLength);
 
 /// <summary>One row's error for the <c>errors</c> table.</summary>
 internal readonly record struct BatchErrorRecord(long Index, string Key, string Error);
@@ -28,6 +29,6 @@ internal sealed class BatchCompleted(long sequence, long nextIndex)
 
     public List<BatchErrorRecord> Errors { get; } = [];
 
-    /// <summary>CSV/JSONL output: the rows' lines, in index order.</summary>
+    /// <summary>CSV/JSONL output: the rows' lines, in index order. SQLite output: the results' keys and values, end to end.</summary>
     public MemoryStream Text { get; } = new();
 }

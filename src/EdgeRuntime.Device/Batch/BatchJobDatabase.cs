@@ -17,6 +17,10 @@ namespace EdgeRuntime.Device.Batch;
 /// but never tears the file. Losing a commit only loses progress — the results and the <c>next_index</c> that covers
 /// them are in the same transaction, and a CSV/JSONL file is cut back to the committed <c>output_bytes</c> — so the
 /// rows are recomputed, never written twice. FULL would buy nothing but an fsync per batch.
+/// <para>
+/// One thread at a time uses the connection — the runner before and after a run, the pipeline's writer thread during
+/// it — so it is opened without SQLite's own per-call mutex (<c>SQLITE_OPEN_NOMUTEX</c>).
+/// </para>
 /// </remarks>
 internal sealed class BatchJobDatabase : IDisposable
 {
@@ -70,7 +74,7 @@ internal sealed class BatchJobDatabase : IDisposable
         SQLiteConnection? connection = null;
         try
         {
-            connection = new SQLiteConnection(path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.FullMutex, storeDateTimeAsTicks: true);
+            connection = new SQLiteConnection(path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.NoMutex, storeDateTimeAsTicks: true);
             connection.BusyTimeout = TimeSpan.FromSeconds(5);
 
             // Read before anything changes the file: a database that is not a job's must be left exactly as it was.
@@ -104,7 +108,7 @@ internal sealed class BatchJobDatabase : IDisposable
     /// <summary>Creates the job database at <paramref name="path"/> (which must not exist) holding <paramref name="values"/>, committed.</summary>
     public static BatchJobDatabase Create(string path, bool withResults, IReadOnlyDictionary<string, string?> values)
     {
-        var connection = new SQLiteConnection(path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.Create | SQLiteOpenFlags.FullMutex, storeDateTimeAsTicks: true);
+        var connection = new SQLiteConnection(path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.Create | SQLiteOpenFlags.NoMutex, storeDateTimeAsTicks: true);
         try
         {
             connection.BusyTimeout = TimeSpan.FromSeconds(5);
@@ -148,7 +152,7 @@ internal sealed class BatchJobDatabase : IDisposable
         {
             foreach (var batch in batches)
             {
-                InsertResults(batch.Results);
+                InsertResults(batch.Results, batch.Text.GetBuffer());
                 foreach (var error in batch.Errors)
                 {
                     _insertError ??= new SqliteStatement(_connection, "INSERT INTO errors (idx, key, error) VALUES (?1, ?2, ?3)");
@@ -229,7 +233,7 @@ internal sealed class BatchJobDatabase : IDisposable
     /// Inserts results <see cref="ResultsPerStatement"/> to a statement while there are that many (one statement
     /// step per row costs more than the row), the rest one by one.
     /// </summary>
-    private void InsertResults(List<BatchResultRecord> results)
+    private void InsertResults(List<BatchResultRecord> results, byte[] text)
     {
         var next = 0;
         if (results.Count >= ResultsPerStatement)
@@ -239,7 +243,7 @@ internal sealed class BatchJobDatabase : IDisposable
             {
                 for (var i = 0; i < ResultsPerStatement; i++)
                 {
-                    BindResult(_insertResults, 7 * i, results[next + i]);
+                    BindResult(_insertResults, 7 * i, results[next + i], text);
                 }
 
                 _insertResults.Run();
@@ -249,14 +253,24 @@ internal sealed class BatchJobDatabase : IDisposable
         for (; next < results.Count; next++)
         {
             _insertResult ??= new SqliteStatement(_connection, "INSERT INTO results (idx, key, output, datatype, shape, data, value) VALUES (?, ?, ?, ?, ?, ?, ?)");
-            BindResult(_insertResult, 0, results[next]);
+            BindResult(_insertResult, 0, results[next], text);
             _insertResult.Run();
         }
     }
 
-    private static void BindResult(SqliteStatement statement, int offset, in BatchResultRecord result) =>
-        statement.Bind(offset + 1, result.Index).Bind(offset + 2, result.Key).Bind(offset + 3, result.Output).Bind(offset + 4, result.DataType)
-            .Bind(offset + 5, result.Shape).BindBlob(offset + 6, result.Data).Bind(offset + 7, result.Value);
+    private static void BindResult(SqliteStatement statement, int offset, in BatchResultRecord result, byte[] text)
+    {
+        statement.Bind(offset + 1, result.Index).BindText(offset + 2, text.AsSpan(result.KeyStart, result.KeyLength)).Bind(offset + 3, result.Output)
+            .Bind(offset + 4, result.DataType).Bind(offset + 5, result.Shape).BindBlob(offset + 6, result.Data.Span);
+        if (result.ValueLength < 0)
+        {
+            statement.Bind(offset + 7, (byte[]?)null);
+        }
+        else
+        {
+            statement.BindText(offset + 7, text.AsSpan(result.ValueStart, result.ValueLength));
+        }
+    }
 
     private void SetValue(string name, string? value)
     {

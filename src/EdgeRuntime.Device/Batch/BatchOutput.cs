@@ -130,12 +130,22 @@ internal sealed class BatchOutput
         switch (Format)
         {
             case Sqlite:
-                var utf8Key = Encoding.UTF8.GetBytes(key);
+                // Nothing per row is allocated: key and value go into the batch's bytes, the data stays the run's.
+                var keyStart = (int)batch.Text.Length;
+                WriteUtf8(batch.Text, key);
+                var keyLength = (int)batch.Text.Length - keyStart;
                 for (var i = 0; i < outputs.Count; i++)
                 {
                     var output = outputs[i];
-                    byte[]? value = output.ElementCount <= MaxValueElements ? JsonArray(output) : null;
-                    batch.Results.Add(new BatchResultRecord(index, utf8Key, _utf8[i].Name, _utf8[i].DataType, ShapeText(output.Shape), output.Data.ToArray(), value));
+                    var (valueStart, valueLength) = (0, -1);
+                    if (output.ElementCount <= MaxValueElements)
+                    {
+                        valueStart = (int)batch.Text.Length;
+                        batch.Text.Write(JsonArray(output));
+                        valueLength = (int)batch.Text.Length - valueStart;
+                    }
+
+                    batch.Results.Add(new BatchResultRecord(index, keyStart, keyLength, _utf8[i].Name, _utf8[i].DataType, ShapeText(output.Shape), output.Data, valueStart, valueLength));
                 }
 
                 break;
@@ -215,8 +225,11 @@ internal sealed class BatchOutput
         }
     }
 
-    /// <summary>The tensor's values as a JSON array, in UTF-8; written with this thread's writer, which is kept for the next row.</summary>
-    private static byte[] JsonArray(InferenceTensor tensor)
+    /// <summary>
+    /// The tensor's values as a JSON array, in UTF-8, in this thread's buffer: valid until the thread's next call. The
+    /// writer and its buffer are kept for the next row.
+    /// </summary>
+    private static ReadOnlySpan<byte> JsonArray(InferenceTensor tensor)
     {
         var buffer = _jsonBuffer ??= new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
@@ -224,7 +237,21 @@ internal sealed class BatchOutput
         json.Reset(buffer);
         JsonTensorDataWriter.Write(json, tensor);
         json.Flush();
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan;
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8; short text goes through the stack.</summary>
+    private static void WriteUtf8(MemoryStream stream, string text)
+    {
+        const int StackBytes = 256;
+        if (text.Length > StackBytes / 3)
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            return;
+        }
+
+        Span<byte> utf8 = stackalloc byte[StackBytes];
+        stream.Write(utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
     }
 
     /// <summary>A shape as text (<c>[1,8]</c>), in UTF-8; the rows of a job mostly share one, so the last one is reused.</summary>
@@ -246,11 +273,11 @@ internal sealed class BatchOutput
         index.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
         text.Write(digits[..written]);
         text.WriteByte((byte)',');
-        text.Write(Encoding.UTF8.GetBytes(CsvField(key)));
+        WriteUtf8(text, CsvField(key));
         text.WriteByte((byte)',');
         if (error is not null)
         {
-            text.Write(Encoding.UTF8.GetBytes(CsvField(error)));
+            WriteUtf8(text, CsvField(error));
         }
     }
 
@@ -291,7 +318,7 @@ internal sealed class BatchOutput
                     break;
                 case JsonTokenType.String:
                     text.WriteByte((byte)',');
-                    text.Write(Encoding.UTF8.GetBytes(CsvField(reader.GetString()!)));
+                    WriteUtf8(text, CsvField(reader.GetString()!));
                     break;
             }
         }

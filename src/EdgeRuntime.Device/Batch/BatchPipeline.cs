@@ -9,9 +9,11 @@ namespace EdgeRuntime.Device.Batch;
 /// <summary>
 /// One run of a batch job on dedicated, lowered-priority threads: a reader (<c>edge-batch-read</c>) cuts the input
 /// into batches of rows that stack, a bounded queue hands them to the workers (<c>edge-batch-1</c>…), each of which
-/// runs a batch on its own thread (the job's session has one intra-op thread, so the run computes right there) and
-/// encodes the results. Finished batches are committed strictly in input order — a batch that finishes early waits,
-/// within a bound, for the ones before it — each commit moving the checkpoint over exactly the rows it wrote.
+/// runs a batch on its own thread (the job's session has one intra-op thread, so the run computes right there), and a
+/// writer (<c>edge-batch-out</c>) encodes and commits the finished batches strictly in input order — a batch that
+/// finishes early waits, within a bound, for the ones before it — each commit moving the checkpoint over exactly the
+/// rows it wrote. The workers only compute: encoding and SQLite cost about as much as a small model's run, and on their
+/// own thread they overlap with it.
 /// </summary>
 /// <remarks>
 /// The threads reach the rest of the process only through synchronous means — fields the runner's loop polls
@@ -38,14 +40,14 @@ internal sealed partial class BatchPipeline : IDisposable
     private readonly BlockingCollection<PendingBatch> _queue;
     private readonly object _gate = new();
     private readonly object _queueGate = new();
-    private readonly Dictionary<long, BatchCompleted> _ready = [];
+    private readonly Dictionary<long, ComputedBatch> _ready = [];
     private readonly int _maxReady;
     private readonly int _maxItems;
     private readonly long _maxBatchBytes;
     private readonly long _maxQueuedBytes;
     private readonly byte[] _header;
     private long _nextSequence;
-    private bool _committing;
+    private int _workersLeft;
     private int _threadsLeft = -1;
     private int _priorityLogged;
     private volatile bool _halted;
@@ -129,8 +131,10 @@ internal sealed partial class BatchPipeline : IDisposable
 
     public void Start()
     {
-        Volatile.Write(ref _threadsLeft, _run.Parallelism + 1);
+        Volatile.Write(ref _threadsLeft, _run.Parallelism + 2);
+        _workersLeft = _run.Parallelism;
         Launch("edge-batch-read", ReadLoop);
+        Launch("edge-batch-out", WriteLoop);
         for (var worker = 1; worker <= _run.Parallelism; worker++)
         {
             Launch(string.Create(CultureInfo.InvariantCulture, $"edge-batch-{worker}"), WorkLoop);
@@ -153,13 +157,20 @@ internal sealed partial class BatchPipeline : IDisposable
         }
     }
 
-    /// <summary>Returns the rows of batches that never ran; call once <see cref="IsCompleted"/>.</summary>
+    /// <summary>Returns the rows of batches that never ran and the outputs of those never written; call once <see cref="IsCompleted"/>.</summary>
     public void Dispose()
     {
         while (_queue.TryTake(out var batch))
         {
             batch.Dispose();
         }
+
+        foreach (var computed in _ready.Values)
+        {
+            computed.Dispose();
+        }
+
+        _ready.Clear();
 
         _queue.Dispose();
         _stop.Dispose();
@@ -321,17 +332,18 @@ internal sealed partial class BatchPipeline : IDisposable
                     break;
                 }
 
-                BatchCompleted done;
+                ComputedBatch computed;
                 try
                 {
-                    done = Compute(batch);
+                    computed = Compute(batch);
                 }
                 finally
                 {
+                    // The inputs go back to the pool at once; the writer needs only the rows' indexes and keys.
                     batch.Dispose();
                 }
 
-                Complete(done);
+                Hand(computed);
             }
         }
         catch (OperationCanceledException) when (Stopping)
@@ -343,63 +355,68 @@ internal sealed partial class BatchPipeline : IDisposable
         }
         finally
         {
+            lock (_gate)
+            {
+                _workersLeft--;
+                Monitor.PulseAll(_gate);
+            }
+
             ThreadDone();
         }
     }
 
     /// <summary>
     /// Runs a batch's good rows as one stacked run; when that run fails, runs them one by one so that only the rows the
-    /// model refuses become errors. Encodes every row's result or error in index order.
+    /// model refuses become errors.
     /// </summary>
-    private BatchCompleted Compute(PendingBatch batch)
+    private ComputedBatch Compute(PendingBatch batch)
     {
-        var done = new BatchCompleted(batch.Sequence, batch.NextIndex);
-        var good = batch.Good;
-        var outputs = new InferenceTensor[good.Count][];
-        var errors = new string?[good.Count];
+        var computed = new ComputedBatch(batch);
         try
         {
-            if (good.Count == 1)
+            if (batch.Good.Count == 1)
             {
-                RunAlone(good, 0, outputs, errors);
+                RunAlone(batch.Good, 0, computed.Outputs, computed.Errors);
             }
-            else if (good.Count > 1)
+            else if (batch.Good.Count > 1)
             {
-                RunStacked(batch, outputs, errors);
-            }
-
-            var next = 0;
-            foreach (var (row, error) in batch.Items)
-            {
-                if (error is not null)
-                {
-                    _run.Output.AddError(done, row.Index, row.Key, error);
-                    continue;
-                }
-
-                var k = next++;
-                if (errors[k] is { } failed)
-                {
-                    _run.Output.AddError(done, row.Index, row.Key, failed);
-                }
-                else
-                {
-                    _run.Output.AddResult(done, row.Index, row.Key, outputs[k]);
-                }
+                RunStacked(batch, computed.Outputs, computed.Errors);
             }
 
-            return done;
+            return computed;
         }
-        finally
+        catch
         {
-            foreach (var tensors in outputs)
+            computed.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Encodes every row's result or error, in index order, for the output.</summary>
+    private BatchCompleted Encode(ComputedBatch computed)
+    {
+        var done = new BatchCompleted(computed.Sequence, computed.NextIndex);
+        var next = 0;
+        foreach (var (row, error) in computed.Items)
+        {
+            if (error is not null)
             {
-                foreach (var tensor in tensors ?? [])
-                {
-                    tensor.Dispose();
-                }
+                _run.Output.AddError(done, row.Index, row.Key, error);
+                continue;
+            }
+
+            var k = next++;
+            if (computed.Errors[k] is { } failed)
+            {
+                _run.Output.AddError(done, row.Index, row.Key, failed);
+            }
+            else
+            {
+                _run.Output.AddResult(done, row.Index, row.Key, computed.Outputs[k]);
             }
         }
+
+        return done;
     }
 
     private void RunStacked(PendingBatch batch, InferenceTensor[][] outputs, string?[] errors)
@@ -477,66 +494,95 @@ internal sealed partial class BatchPipeline : IDisposable
     }
 
     /// <summary>
-    /// Hands a finished batch to the commit: a batch whose turn it is not yet waits (bounded) for those before it; the
-    /// thread that finds no commit under way commits every batch that is ready in order, then leaves.
+    /// Hands a computed batch to the writer: a batch whose turn it is not yet waits (bounded) while too many others wait
+    /// for theirs, so that memory stays bounded behind a slow batch or a slow disk.
     /// </summary>
-    private void Complete(BatchCompleted done)
+    private void Hand(ComputedBatch computed)
     {
         lock (_gate)
         {
-            while (_ready.Count >= _maxReady && done.Sequence != _nextSequence && !Stopping)
+            while (_ready.Count >= _maxReady && computed.Sequence != _nextSequence && !Stopping)
             {
                 Monitor.Wait(_gate, TimeSpan.FromMilliseconds(200));
             }
 
-            if (Stopping)
+            if (!Stopping)
             {
-                // Stopping: what is not committed yet is dropped and redone by the next run.
+                _ready.Add(computed.Sequence, computed);
+                Monitor.PulseAll(_gate);
                 return;
             }
-
-            _ready.Add(done.Sequence, done);
-            if (_committing)
-            {
-                return;
-            }
-
-            _committing = true;
         }
 
-        var ready = new List<BatchCompleted>();
+        // Stopping: what is not committed yet is dropped and redone by the next run.
+        computed.Dispose();
+    }
+
+    /// <summary>
+    /// The writer: takes every batch that is ready, in order, encodes it and commits it; ends once the workers have ended
+    /// and nothing that is next in order is left, or at once when the run stops.
+    /// </summary>
+    private void WriteLoop()
+    {
+        var ready = new List<ComputedBatch>();
+        var encoded = new List<BatchCompleted>();
         try
         {
+            LowerPriority();
             while (true)
             {
-                ready.Clear();
                 lock (_gate)
                 {
-                    while (_ready.Remove(_nextSequence, out var next))
+                    while (!_ready.ContainsKey(_nextSequence) && _workersLeft > 0 && !Stopping)
+                    {
+                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(200));
+                    }
+
+                    while (!Stopping && _ready.Remove(_nextSequence, out var next))
                     {
                         ready.Add(next);
                         _nextSequence++;
                     }
 
                     Monitor.PulseAll(_gate);
-                    if (ready.Count == 0 || Stopping)
+                    if (ready.Count == 0)
                     {
-                        _committing = false;
                         return;
                     }
                 }
 
-                Commit(ready);
+                foreach (var computed in ready)
+                {
+                    encoded.Add(Encode(computed));
+                }
+
+                // The encoded results refer to the runs' outputs, which go back only once they are written.
+                Commit(encoded);
+                encoded.Clear();
+                foreach (var computed in ready)
+                {
+                    computed.Dispose();
+                }
+
+                ready.Clear();
             }
         }
         catch (Exception ex) when (ex is IOException or SQLiteException or UnauthorizedAccessException)
         {
             Fail($"writing the results to {_run.OutputPath} failed: {ex.Message}", ex);
-            lock (_gate)
+        }
+        catch (Exception ex)
+        {
+            Fail($"encoding the results failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            foreach (var computed in ready)
             {
-                _committing = false;
-                Monitor.PulseAll(_gate);
+                computed.Dispose();
             }
+
+            ThreadDone();
         }
     }
 
@@ -633,6 +679,34 @@ internal sealed partial class BatchPipeline : IDisposable
 
     [LoggerMessage(EventId = 1838, Level = LogLevel.Warning, Message = "Batch job {Job}: model output '{Output}' has shape {Shape} for a run of {Rows} stacked rows, so the model's rows are not independent; the rest of the job runs row by row")]
     private static partial void LogStackingStopped(ILogger logger, string job, string output, string shape, int rows);
+
+    /// <summary>A batch a worker ran: its rows (inputs already returned), each good row's outputs or the error its run gave.</summary>
+    private sealed class ComputedBatch(PendingBatch batch) : IDisposable
+    {
+        public long Sequence { get; } = batch.Sequence;
+
+        public long NextIndex { get; } = batch.NextIndex;
+
+        /// <summary>Every row, in index order, each with the error it was read with (null for a row that ran).</summary>
+        public List<(BatchRow Row, string? Error)> Items { get; } = batch.Items;
+
+        /// <summary>Per good row, in order: its outputs (views of the run's outputs), or null when its run failed.</summary>
+        public InferenceTensor[][] Outputs { get; } = new InferenceTensor[batch.Good.Count][];
+
+        /// <summary>Per good row: why its run failed; null when it has outputs.</summary>
+        public string?[] Errors { get; } = new string?[batch.Good.Count];
+
+        public void Dispose()
+        {
+            foreach (var tensors in Outputs)
+            {
+                foreach (var tensor in tensors ?? [])
+                {
+                    tensor.Dispose();
+                }
+            }
+        }
+    }
 
     /// <summary>Consecutive rows the reader cut out for one run: good rows that stack, with the error rows among them.</summary>
     private sealed class PendingBatch(long sequence) : IDisposable

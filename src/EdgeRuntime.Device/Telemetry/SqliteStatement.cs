@@ -30,7 +30,11 @@ internal sealed class SqliteStatement : IDisposable
     public SqliteStatement Bind(int index, byte[]? utf8) =>
         Check(utf8 is null ? SQLite3.BindNull(_handle, index) : raw.sqlite3_bind_text(_handle, index, utf8.AsSpan()));
 
-    public SqliteStatement BindBlob(int index, byte[] value) => Check(raw.sqlite3_bind_blob(_handle, index, value.AsSpan()));
+    /// <summary>Binds a blob; SQLite copies it (an empty one is a zero-length blob).</summary>
+    public SqliteStatement BindBlob(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_handle, index, value));
+
+    /// <summary>Binds UTF-8 text; SQLite copies it (empty text is '', not NULL).</summary>
+    public SqliteStatement BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_handle, index, utf8));
 
     /// <summary>
     /// Binds <paramref name="value"/> encoded to UTF-8 in <paramref name="scratch"/> (SQLite copies it, so the scratch is

@@ -323,8 +323,8 @@ public sealed class BatchJobRunnerTests
     }
 
     /// <summary>
-    /// While a job runs, its threads are named edge-batch-N and edge-batch-read and run at the configured nice value,
-    /// under SCHED_IDLE (policy 5).
+    /// While a job runs, its threads are named edge-batch-N, edge-batch-read and edge-batch-out and run at the
+    /// configured nice value, under SCHED_IDLE (policy 5).
     /// </summary>
     [Test]
     public async Task RunAsync_WhileRunning_ThreadsAreNamedAndNiced()
@@ -341,11 +341,11 @@ public sealed class BatchJobRunnerTests
                 () =>
                 {
                     threads = BatchThreads();
-                    return threads.Count == 4 && threads.Values.All(t => t is { Nice: 7, Policy: SchedIdle });
+                    return threads.Count == 5 && threads.Values.All(t => t is { Nice: 7, Policy: SchedIdle });
                 },
-                "the reader and three workers run at nice 7 under SCHED_IDLE");
+                "the reader, the writer and three workers run at nice 7 under SCHED_IDLE");
 
-            Assert.That(threads.Keys.Order(), Is.EqualTo(new[] { "edge-batch-1", "edge-batch-2", "edge-batch-3", "edge-batch-read" }));
+            Assert.That(threads.Keys.Order(), Is.EqualTo(new[] { "edge-batch-1", "edge-batch-2", "edge-batch-3", "edge-batch-out", "edge-batch-read" }));
         }
         finally
         {

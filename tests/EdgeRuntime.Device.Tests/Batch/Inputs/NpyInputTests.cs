@@ -48,6 +48,37 @@ public sealed class NpyInputTests : InputFileTests
         Assert.That(rows[2].Data[0], Is.EqualTo(BitConverter.GetBytes(-3)));
     }
 
+    /// <summary>
+    /// Rows are read in chunks; a file cut short after the job opened it still gives every whole row before the cut,
+    /// then fails naming the first row it lacks (across more than one chunk, and mid-row).
+    /// </summary>
+    [Test]
+    public void Read_FileTruncatedAfterOpening_GivesTheWholeRowsThenFails()
+    {
+        const int Rows = 10_000;
+        var path = Folder.Write("cut.npy", Npy("<f4", [Rows, 4], Bytes([.. Enumerable.Range(0, Rows * 4).Select(i => (float)i)])));
+        using var input = BatchInputs.Open(new BatchInputOptions { Path = path }, Input("x", TensorDataType.Fp32, -1, 4), null);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(file.Length - ((Rows - 6001) * 16) - 8);
+        }
+
+        var read = new List<float>();
+        Assert.That(
+            () =>
+            {
+                foreach (var row in input.Read(0, CancellationToken.None))
+                {
+                    using (row)
+                    {
+                        read.Add(BitConverter.ToSingle(row.Inputs[0].Data.Span));
+                    }
+                }
+            },
+            Throws.InstanceOf<BatchInputException>().With.Message.Contains("ends before row 6000"));
+        Assert.That(read, Is.EqualTo(Enumerable.Range(0, 6000).Select(i => (float)(i * 4))));
+    }
+
     [TestCase("<f4", new long[] { 2, 3 }, "has shape [-1,4] (4 values per row)")]
     [TestCase("<f4", new long[] { }, "holds a single value")]
     public void Open_ArrayThatDoesNotFitTheModel_Throws(string descr, long[] shape, string reason)
