@@ -57,30 +57,34 @@ public sealed partial class ModelSessionFactory
                 continue;
             }
 
+            InferenceSession session;
+            bool fromCache;
             try
             {
-                var (session, fromCache) = CreateSession(name, version, modelPath, provider);
-                var facts = new Dictionary<string, string>(properties ?? new Dictionary<string, string>())
-                {
-                    ["optimized_model_cache"] = fromCache ? "hit" : _cacheDirectory is null || provider != "CPU" ? "off" : "miss",
-                };
-                try
-                {
-                    var loaded = new ModelSession(name, version, session, provider, skipped, facts, DefaultConcurrentRuns(_profile));
-                    LogLoaded(name, version, provider, fromCache);
-                    return loaded;
-                }
-                catch
-                {
-                    session.Dispose();
-                    throw;
-                }
+                (session, fromCache) = CreateSession(name, version, modelPath, provider);
             }
-            catch (OnnxRuntimeException ex)
+            catch (Exception ex) when (IsOrtFailure(ex))
             {
                 lastFailure = ex;
                 skipped.Add(new ProviderAttempt(provider, ex.Message, Failed: true));
                 LogProviderFailed(name, version, provider, ex.Message);
+                continue;
+            }
+
+            var facts = new Dictionary<string, string>(properties ?? new Dictionary<string, string>())
+            {
+                ["optimized_model_cache"] = fromCache ? "hit" : _cacheDirectory is null || provider != "CPU" ? "off" : "miss",
+            };
+            try
+            {
+                var loaded = new ModelSession(name, version, session, provider, skipped, facts, DefaultConcurrentRuns(_profile));
+                LogLoaded(name, version, provider, fromCache);
+                return loaded;
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
             }
         }
 
@@ -124,11 +128,20 @@ public sealed partial class ModelSessionFactory
         {
             session = new InferenceSession(modelPath, options);
         }
+        catch (Exception ex) when (pending is not null && IsOrtFailure(ex))
+        {
+            // Writing the optimised model may be what failed (a full disk, a cache that cannot be written). The cache
+            // is only a shortcut, so the load is tried once more without it; what fails then is the model's own failure.
+            DeleteQuietly(pending);
+            LogCacheNotWritten(cachePath!, ex.Message);
+            using var uncached = NewOptions(name, version, provider, _optimizationLevel);
+            return (new InferenceSession(modelPath, uncached), false);
+        }
         catch
         {
             if (pending is not null)
             {
-                File.Delete(pending);
+                DeleteQuietly(pending);
             }
 
             throw;
@@ -178,9 +191,38 @@ public sealed partial class ModelSessionFactory
         }
     }
 
-    private string CachePath(string modelPath, string provider)
+    /// <summary>
+    /// Whether <paramref name="exception"/> is ONNX Runtime refusing: an <see cref="OnnxRuntimeException"/>, or the
+    /// <see cref="KeyNotFoundException"/> that exception's constructor throws for a native error code its .NET binding
+    /// cannot name (code 21 when the optimised model cannot be written, for one); only ORT code runs where it is asked.
+    /// </summary>
+    private static bool IsOrtFailure(Exception exception) => exception is OnnxRuntimeException or KeyNotFoundException;
+
+    private static void DeleteQuietly(string path)
     {
-        Directory.CreateDirectory(_cacheDirectory!);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Nothing was written there, or a later load's cleanup of the cache directory takes it.
+        }
+    }
+
+    /// <summary>Where the optimised model goes; null when the cache directory cannot be made (the load goes on without it).</summary>
+    private string? CachePath(string modelPath, string provider)
+    {
+        try
+        {
+            Directory.CreateDirectory(_cacheDirectory!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCacheNotWritten(_cacheDirectory!, ex.Message);
+            return null;
+        }
+
         using var stream = File.OpenRead(modelPath);
         var hash = Convert.ToHexStringLower(SHA256.HashData(stream))[..32];
         var ortVersion = OrtEnv.Instance().GetVersionString();
@@ -198,4 +240,7 @@ public sealed partial class ModelSessionFactory
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Optimised-model cache {Path} unusable, rebuilding it: {Reason}")]
     private partial void LogCacheUnusable(string path, string reason);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Optimised-model cache {Path} cannot be written, loading without it: {Reason}")]
+    private partial void LogCacheNotWritten(string path, string reason);
 }

@@ -94,4 +94,53 @@ public sealed class ModelSessionFactoryTests
         Assert.That(session.ExecutionProvider, Is.EqualTo("CPU"));
         Assert.That(File.Exists(cached), Is.True, "the cache is written again");
     }
+
+    /// <summary>
+    /// The optimised model cannot be written (here its temporary file's path is longer than Linux allows, as a full disk
+    /// or an unwritable cache would refuse it): ONNX Runtime fails the load, and the model loads again without the cache.
+    /// </summary>
+    [Test]
+    public void Create_OptimisedModelCannotBeWritten_LoadsWithoutTheCache()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "the path limit (PATH_MAX 4096) is Linux's");
+        var model = Path.Combine(_directory, "demo.onnx");
+        File.WriteAllBytes(model, SyntheticModels.Demo().Bytes);
+        var probe = Path.Combine(_directory, "probe");
+        new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, probe, NullLogger<ModelSessionFactory>.Instance).Create("demo", "1", model).Dispose();
+        var name = Path.GetFileName(Directory.GetFiles(probe).Single());
+
+        // A cache directory whose cache file path just fits in 4095 bytes, and whose temporary file's path does not.
+        var cache = _directory;
+        var target = 4095 - 1 - name.Length - 8;
+        while (cache.Length < target)
+        {
+            cache = Path.Combine(cache, new string('c', Math.Min(200, target - cache.Length - 1)));
+        }
+
+        var factory = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance);
+        using var session = factory.Create("demo", "1", model);
+        using var response = session.Run(TestSessions.FloatRequest("input", [1, 2, 3, 4], [1, 4]), "demo");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(session.ExecutionProvider, Is.EqualTo("CPU"));
+            Assert.That(TestSessions.Floats(response.Outputs[0]), Has.Length.GreaterThan(0));
+            Assert.That(Directory.GetFiles(cache), Is.Empty, "no cache file and no temporary file is left");
+        });
+    }
+
+    /// <summary>A cache directory that cannot be made (a file holds its name) leaves the load uncached, not failed.</summary>
+    [Test]
+    public void Create_CacheDirectoryIsAFile_LoadsWithoutTheCache()
+    {
+        var model = Path.Combine(_directory, "demo.onnx");
+        File.WriteAllBytes(model, SyntheticModels.Demo().Bytes);
+        var cache = Path.Combine(_directory, "cache");
+        File.WriteAllText(cache, "not a directory");
+
+        using var session = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance).Create("demo", "1", model);
+
+        Assert.That(session.ExecutionProvider, Is.EqualTo("CPU"));
+        Assert.That(File.ReadAllText(cache), Is.EqualTo("not a directory"));
+    }
 }
