@@ -36,7 +36,7 @@ internal sealed partial class BatchJobLock : IDisposable
             var running = string.IsNullOrEmpty(holder) ? job : holder;
             throw new BatchJobException(pid == Environment.ProcessId
                 ? $"job {running} is running already in this process (pid {pid}); {path} is its lock"
-                : $"job {running} is running in another process (pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}); {path} is its lock", ex);
+                : $"job {running} is running in another process (pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}); {path} is its lock", ex, BatchJobErrorKind.Conflict);
         }
 
         try

@@ -33,7 +33,7 @@ public sealed partial class BatchJobRunner
         {
             if (_paths.Protected(path) is { } touches)
             {
-                throw new BatchJobException($"{path} is inside {touches}, which batch jobs may never read or write");
+                throw new BatchJobException($"{path} is inside {touches}, which batch jobs may never read or write", BatchJobErrorKind.Forbidden);
             }
 
             if (path != files.Input && BatchPaths.Same(path, files.Input))
@@ -80,7 +80,7 @@ public sealed partial class BatchJobRunner
                 {
                     if (!spec.Restart || attempt > 0)
                     {
-                        throw new BatchJobException(conflict);
+                        throw new BatchJobException(conflict, BatchJobErrorKind.Conflict);
                     }
 
                     LogRestarted(_logger, existing![BatchJobKeys.Id]!, output, conflict);
@@ -188,7 +188,7 @@ public sealed partial class BatchJobRunner
         {
             if (!restart)
             {
-                throw new BatchJobException($"{ex.Message}; pass Restart to replace it", ex);
+                throw new BatchJobException($"{ex.Message}; pass Restart to replace it", ex, BatchJobErrorKind.Conflict);
             }
 
             LogReplaced(_logger, databasePath, ex.Message);
@@ -205,7 +205,7 @@ public sealed partial class BatchJobRunner
         {
             if (!restart)
             {
-                throw new BatchJobException($"{output} exists but has no job database beside it ({Path.GetFileName(databasePath)}), so it is not a batch job's output; pass Restart to replace it");
+                throw new BatchJobException($"{output} exists but has no job database beside it ({Path.GetFileName(databasePath)}), so it is not a batch job's output; pass Restart to replace it", BatchJobErrorKind.Conflict);
             }
 
             LogReplaced(_logger, output, "no job database beside it");

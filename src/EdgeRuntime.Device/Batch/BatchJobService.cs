@@ -264,13 +264,14 @@ public sealed partial class BatchJobService : BackgroundService
 
             if (touches is not null)
             {
-                throw new BatchJobException($"the {what} {path} is inside {touches}, which batch jobs may never read or write");
+                throw new BatchJobException($"the {what} {path} is inside {touches}, which batch jobs may never read or write", BatchJobErrorKind.Forbidden);
             }
 
             if (!allowed)
             {
                 throw new BatchJobException(
-                    $"the {what} {path} is outside the folders batch jobs may use ({string.Join(", ", _paths.Roots)}); set {BatchOptions.SectionName}:AllowedRoots to allow it");
+                    $"the {what} {path} is outside the folders batch jobs may use ({string.Join(", ", _paths.Roots)}); set {BatchOptions.SectionName}:AllowedRoots to allow it",
+                    BatchJobErrorKind.Forbidden);
             }
         }
 
@@ -297,13 +298,13 @@ public sealed partial class BatchJobService : BackgroundService
             theirWritten.UnionWith(theirs.Written.Select(BatchPaths.Resolve));
             if (theirWritten.Contains(input))
             {
-                throw new BatchJobException($"job {other.Spec.Id} is writing {files.Input} (its output or job database), which this job would read; wait until it has finished");
+                throw new BatchJobException($"job {other.Spec.Id} is writing {files.Input} (its output or job database), which this job would read; wait until it has finished", BatchJobErrorKind.Conflict);
             }
 
             if (written.FirstOrDefault(path => theirWritten.Contains(path) || written.Comparer.Equals(path, theirInput)) is { } shared)
             {
                 var role = written.Comparer.Equals(shared, theirInput) ? "reads" : "writes";
-                throw new BatchJobException($"job {other.Spec.Id} {role} {shared} already, which this job would write; wait until it has finished");
+                throw new BatchJobException($"job {other.Spec.Id} {role} {shared} already, which this job would write; wait until it has finished", BatchJobErrorKind.Conflict);
             }
         }
     }

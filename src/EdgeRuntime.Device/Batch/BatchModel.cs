@@ -31,7 +31,7 @@ internal sealed record BatchModel(string Name, string Version, string ModelPath,
                 : [];
             throw new BatchJobException(models.Count == 0
                 ? $"model '{name}' is not in the model store {root}, which holds no models"
-                : $"model '{name}' is not in the model store {root}; it holds {string.Join(", ", models)}");
+                : $"model '{name}' is not in the model store {root}; it holds {string.Join(", ", models)}", BatchJobErrorKind.NotFound);
         }
 
         ModelConfig? config;
@@ -55,7 +55,7 @@ internal sealed record BatchModel(string Name, string Version, string ModelPath,
         {
             if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out chosen) || !versions.Contains(chosen))
             {
-                throw new BatchJobException($"model '{name}' has no version '{version}'; {listed}");
+                throw new BatchJobException($"model '{name}' has no version '{version}'; {listed}", BatchJobErrorKind.NotFound);
             }
         }
         else if (ModelRepository.ReadRollout(directory)?.Stable is { } stable

@@ -23,7 +23,10 @@ internal static class BatchEndpoints
         return app;
     }
 
-    /// <summary>202 with the job's status and its address; 400 for a request that cannot become a job, with the reason.</summary>
+    /// <summary>
+    /// 202 with the job's status and its address; for a request that cannot become a job, the reason with 404 (unknown
+    /// model or version), 403 (a path it may not use), 409 (another job holds its files) or 400 (anything else).
+    /// </summary>
     private static async Task Submit(HttpContext context)
     {
         BatchJobStatus status;
@@ -40,7 +43,7 @@ internal static class BatchEndpoints
         }
         catch (BatchJobException ex)
         {
-            await ApiResults.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+            await ApiResults.WriteErrorAsync(context, StatusOf(ex.Kind), ex.Message).ConfigureAwait(false);
             return;
         }
 
@@ -73,6 +76,14 @@ internal static class BatchEndpoints
             ? ApiResults.WriteErrorAsync(context, StatusCodes.Status409Conflict, $"batch job '{id}' already ended: {finished.State}")
             : ApiResults.WriteErrorAsync(context, StatusCodes.Status404NotFound, $"no batch job '{id}'");
     }
+
+    private static int StatusOf(BatchJobErrorKind kind) => kind switch
+    {
+        BatchJobErrorKind.NotFound => StatusCodes.Status404NotFound,
+        BatchJobErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        BatchJobErrorKind.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     private static BatchJobService Service(HttpContext context) => context.RequestServices.GetRequiredService<BatchJobService>();
 

@@ -113,19 +113,19 @@ public sealed class BatchEndpointsTests
         Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain(reason));
     }
 
-    /// <summary>A model the store does not hold is refused before anything runs.</summary>
+    /// <summary>A model the store does not hold is refused (404) before anything runs.</summary>
     [Test]
     public async Task Submit_UnknownModel_IsRefusedNamingIt()
     {
         using var response = await PostAsync(_admin, """{"model": "nosuch", "input": {"path": "readings.csv"}, "output": "nosuch.db"}""");
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That((int)response.StatusCode, Is.EqualTo(404), body);
         Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain("'nosuch'").And.Contain("demo"), "names the model and what the store holds");
         Assert.That(File.Exists(Path.Combine(_batch, "nosuch.db")), Is.False);
     }
 
-    /// <summary>Reading or writing outside the allowed roots (default <c>&lt;data&gt;/batch</c>) is refused.</summary>
+    /// <summary>Reading or writing outside the allowed roots (default <c>&lt;data&gt;/batch</c>) is forbidden (403).</summary>
     [TestCase("/etc/passwd", "outside.db")]
     [TestCase("readings.csv", "/tmp/outside-the-roots.db")]
     public async Task Submit_PathOutsideAllowedRoots_IsRefused(string input, string output)
@@ -134,19 +134,19 @@ public sealed class BatchEndpointsTests
         using var response = await PostAsync(_admin, request.ToJsonString());
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That((int)response.StatusCode, Is.EqualTo(403), body);
         Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain("is outside the folders batch jobs may use").And.Contain("EdgeRuntime:Batch:AllowedRoots"));
         Assert.That(File.Exists("/tmp/outside-the-roots.db"), Is.False);
     }
 
-    /// <summary>The model repository is never a batch job's to read or write, whatever the allowed roots say.</summary>
+    /// <summary>The model repository is never a batch job's to read or write, whatever the allowed roots say (403).</summary>
     [Test]
     public async Task Submit_PathInTheModelRepository_IsRefused()
     {
         using var response = await PostAsync(_admin, """{"model": "demo", "input": {"path": "../models/demo/1/manifest.json"}, "output": "outside.db"}""");
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That((int)response.StatusCode, Is.EqualTo(403), body);
         Assert.That(Oip.ErrorOf(JsonNode.Parse(body)), Does.Contain("is inside the model repository").And.Contain("may never read or write"));
     }
 
@@ -172,7 +172,10 @@ public sealed class BatchEndpointsTests
         Assert.That(File.Exists(Path.Combine(_batch, "denied.db")), Is.False);
     }
 
-    /// <summary>Cancelling a running job ends it cancelled with its checkpoint; again is 409; unknown jobs are 404.</summary>
+    /// <summary>
+    /// A second job writing a running job's output is 409; cancelling the running job ends it cancelled with its
+    /// checkpoint; again is 409; unknown jobs are 404.
+    /// </summary>
     [Test]
     public async Task Cancel_RunningJob_EndsCancelledThen409AndUnknown404()
     {
@@ -182,6 +185,13 @@ public sealed class BatchEndpointsTests
         }
 
         await Wait.UntilAsync(async () => await GetAsync("api-long") is { State: BatchJobStates.Running, RowsSucceeded: > 0 });
+        using (var clash = await PostAsync(_admin, """{"id": "api-clash", "model": "demo", "input": {"path": "readings.csv"}, "output": "api-long.db"}"""))
+        {
+            var answer = await clash.Content.ReadAsStringAsync();
+            Assert.That((int)clash.StatusCode, Is.EqualTo(409), answer);
+            Assert.That(Oip.ErrorOf(JsonNode.Parse(answer)), Does.Contain("job api-long writes"), "another job's output is refused while it runs");
+        }
+
         using (var cancel = await _admin.PostAsync("/v2/edge/batch/jobs/api-long/cancel", null))
         {
             Assert.That((int)cancel.StatusCode, Is.EqualTo(200), await cancel.Content.ReadAsStringAsync());
