@@ -95,7 +95,59 @@ public sealed class RolloutControllerTests
         });
     }
 
-    private async Task<Harness> StartAsync(RolloutOptions options, IRolloutObserver? observer = null)
+    /// <summary>
+    /// After a restart, the first save of a model in the new process (here a promotion) is not shown before it serves:
+    /// a reader polling the state while the promotion runs never reads "stable 2" while version 1 still answers.
+    /// </summary>
+    [Test]
+    public async Task ShownState_AfterARestart_FirstSaveIsNotShownBeforeItServes()
+    {
+        await using (var first = await StartAsync(new RolloutOptions()))
+        {
+            var staged = await first.Controller.StartAsync(new RolloutRequest
+            {
+                Model = "m",
+                Version = "2",
+                ModelFilePath = first.WriteSource(SyntheticModels.FloatMlp().Bytes),
+                Spec = new RolloutSpec { Strategy = RolloutStrategies.Canary },
+            });
+            Assert.That(staged.State.Phase, Is.EqualTo(RolloutPhases.Canary), staged.Reason);
+        }
+
+        await using var restarted = await StartAsync(new RolloutOptions(), writeModel: false);
+        var mismatches = new List<string>();
+        var observed = 0;
+        using var done = new CancellationTokenSource();
+        var reader = Task.Factory.StartNew(
+            () =>
+            {
+                while (!done.IsCancellationRequested)
+                {
+                    if (restarted.Controller.StateOf("m") is { Candidate: null, Stable: "2" })
+                    {
+                        observed++;
+                        var serving = restarted.ServingVersion("m");
+                        if (serving != "2")
+                        {
+                            mismatches.Add(serving);
+                        }
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        var promoted = await restarted.Controller.PromoteAsync("m", "test");
+        await Sync.Wait.UntilAsync(() => Volatile.Read(ref observed) > 0, "the reader sees the promotion");
+        await done.CancelAsync();
+        await reader;
+
+        Assert.That(promoted.Ok, Is.True, promoted.Reason);
+        Assert.That(mismatches, Is.Empty, "stable 2 was read while another version answered");
+    }
+
+    private async Task<Harness> StartAsync(RolloutOptions options, IRolloutObserver? observer = null, bool writeModel = true)
     {
         var runtime = new EdgeRuntimeOptions { DataDirectory = _data, RepositoryPollSeconds = 0, InstallDemoModel = false };
         var repository = new ModelRepository(
@@ -103,8 +155,12 @@ public sealed class RolloutControllerTests
             new ModelSessionFactory(new DeviceProfile(), null, NullLogger<ModelSessionFactory>.Instance),
             NullLogger<ModelRepository>.Instance);
         var directory = Path.Combine(repository.Root, "m", "1");
-        Directory.CreateDirectory(directory);
-        await File.WriteAllBytesAsync(Path.Combine(directory, "model.onnx"), SyntheticModels.Demo().Bytes);
+        if (writeModel)
+        {
+            Directory.CreateDirectory(directory);
+            await File.WriteAllBytesAsync(Path.Combine(directory, "model.onnx"), SyntheticModels.Demo().Bytes);
+        }
+
         await repository.ScanAsync();
         var controller = new RolloutController(
             repository,
