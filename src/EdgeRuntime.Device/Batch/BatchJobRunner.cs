@@ -289,7 +289,7 @@ public sealed partial class BatchJobRunner
             Trigger = spec.Trigger,
             Model = run.Model.Name,
             Version = run.Model.Version,
-            Input = run.Database[BatchJobKeys.InputPath] ?? spec.Input.Path,
+            Input = run.InputPath ?? spec.Input.Path,
             Output = run.OutputPath,
             RowsTotal = total,
             RowsSucceeded = succeeded,

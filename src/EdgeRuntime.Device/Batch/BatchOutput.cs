@@ -9,8 +9,8 @@ using EdgeRuntime.Device.Inference.Codecs;
 namespace EdgeRuntime.Device.Batch;
 
 /// <summary>
-/// Encodes rows' results and errors for a job's output format, in the worker that computed them, so the commit only
-/// writes bytes. SQLite: one <c>results</c> record per row and output (raw bytes, plus a JSON array of the values
+/// Encodes rows' results and errors for a job's output format, on the pipeline's writer thread, just before it
+/// commits them. SQLite: one <c>results</c> record per row and output (raw bytes, plus a JSON array of the values
 /// when there are at most <see cref="MaxValueElements"/>). CSV: <c>index,key,error,&lt;output&gt;_&lt;i&gt;…</c>, one
 /// column per element of an output whose row shape is fixed and at most <see cref="MaxValueElements"/> elements,
 /// otherwise one column holding the JSON array. JSONL: one object per row.

@@ -397,22 +397,22 @@ internal sealed partial class BatchPipeline : IDisposable
     {
         var done = new BatchCompleted(computed.Sequence, computed.NextIndex);
         var next = 0;
-        foreach (var (row, error) in computed.Items)
+        foreach (var (index, key, error) in computed.Items)
         {
             if (error is not null)
             {
-                _run.Output.AddError(done, row.Index, row.Key, error);
+                _run.Output.AddError(done, index, key, error);
                 continue;
             }
 
             var k = next++;
             if (computed.Errors[k] is { } failed)
             {
-                _run.Output.AddError(done, row.Index, row.Key, failed);
+                _run.Output.AddError(done, index, key, failed);
             }
             else
             {
-                _run.Output.AddResult(done, row.Index, row.Key, computed.Outputs[k]);
+                _run.Output.AddResult(done, index, key, computed.Outputs[k]);
             }
         }
 
@@ -687,8 +687,11 @@ internal sealed partial class BatchPipeline : IDisposable
 
         public long NextIndex { get; } = batch.NextIndex;
 
-        /// <summary>Every row, in index order, each with the error it was read with (null for a row that ran).</summary>
-        public List<(BatchRow Row, string? Error)> Items { get; } = batch.Items;
+        /// <summary>
+        /// Every row, in index order, each with the error it was read with (null for a row that ran): only index and key,
+        /// so that the rows' input buffers can go as soon as the run is done.
+        /// </summary>
+        public (long Index, string Key, string? Error)[] Items { get; } = [.. batch.Items.Select(item => (item.Row.Index, item.Row.Key, item.Error))];
 
         /// <summary>Per good row, in order: its outputs (views of the run's outputs), or null when its run failed.</summary>
         public InferenceTensor[][] Outputs { get; } = new InferenceTensor[batch.Good.Count][];

@@ -23,6 +23,9 @@ internal sealed class BatchRun : IDisposable
     /// <summary>The absolute output path.</summary>
     public required string OutputPath { get; init; }
 
+    /// <summary>The input's path as the job recorded it; read once, since the writer thread updates the database's values while the job runs.</summary>
+    public required string? InputPath { get; init; }
+
     /// <summary>CSV/JSONL: the output file, opened for appending at the committed length; null for SQLite output.</summary>
     public FileStream? Text { get; init; }
 

@@ -88,7 +88,7 @@ internal sealed class NpyInput : IBatchInput
             cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(chunkRows, rows - first);
             var bytes = (int)(count * _rowBytes);
-            var read = RandomAccess.Read(_file, chunk.AsSpan(0, bytes), _header.DataStart + (first * _rowBytes));
+            var read = ReadFully(chunk.AsSpan(0, bytes), _header.DataStart + (first * _rowBytes));
             var whole = read < bytes ? read / _rowBytes : count;
             for (var i = 0; i < whole; i++)
             {
@@ -103,6 +103,25 @@ internal sealed class NpyInput : IBatchInput
     }
 
     public void Dispose() => _file.Dispose();
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; fewer bytes only at the end of the file.</summary>
+    private int ReadFully(Span<byte> buffer, long offset)
+    {
+        // A read may return less than asked without being at the end (network and FUSE file systems do).
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(_file, buffer[total..], offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
 
     private BatchRow Row(long index, ReadOnlySpan<byte> raw)
     {
