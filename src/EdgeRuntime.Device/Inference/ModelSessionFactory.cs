@@ -105,10 +105,10 @@ public sealed partial class ModelSessionFactory
                 using var cached = NewOptions(name, version, provider, GraphOptimizationLevel.ORT_DISABLE_ALL);
                 return (new InferenceSession(cachePath, cached), true);
             }
-            catch (OnnxRuntimeException ex)
+            catch (Exception ex) when (IsOrtFailure(ex))
             {
                 LogCacheUnusable(cachePath, ex.Message);
-                File.Delete(cachePath);
+                DeleteQuietly(cachePath);
             }
         }
 
@@ -153,10 +153,11 @@ public sealed partial class ModelSessionFactory
             {
                 File.Move(pending, cachePath!, overwrite: true);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                // The session exists: only the cache is lost.
                 LogCacheUnusable(cachePath!, ex.Message);
-                File.Delete(pending);
+                DeleteQuietly(pending);
             }
         }
 
@@ -241,6 +242,6 @@ public sealed partial class ModelSessionFactory
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Optimised-model cache {Path} unusable, rebuilding it: {Reason}")]
     private partial void LogCacheUnusable(string path, string reason);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Optimised-model cache {Path} cannot be written, loading without it: {Reason}")]
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Loading with the optimised-model cache {Path} failed (writing it, or the model itself); trying without the cache: {Reason}")]
     private partial void LogCacheNotWritten(string path, string reason);
 }

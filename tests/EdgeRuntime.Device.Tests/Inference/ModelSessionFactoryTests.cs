@@ -114,7 +114,7 @@ public sealed class ModelSessionFactoryTests
         var target = 4095 - 1 - name.Length - 8;
         while (cache.Length < target)
         {
-            cache = Path.Combine(cache, new string('c', Math.Min(200, target - cache.Length - 1)));
+            cache = Path.Combine(cache, new string('c', Math.Clamp(target - cache.Length - 1, 1, 200)));
         }
 
         var factory = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance);
