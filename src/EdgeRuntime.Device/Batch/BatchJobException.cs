@@ -14,6 +14,12 @@ public enum BatchJobErrorKind
 
     /// <summary>Another job holds what this one needs (its output, its lock), or the output is not this job's: 409.</summary>
     Conflict,
+
+    /// <summary>The device failed checking or recording the job (an I/O error): 500.</summary>
+    Failed,
+
+    /// <summary>The device accepts no job for now (its job registry cannot be read): 503.</summary>
+    Unavailable,
 }
 
 /// <summary>A batch job that cannot start: an unknown model or version, a path outside the allowed roots, an output holding another job's checkpoint.</summary>

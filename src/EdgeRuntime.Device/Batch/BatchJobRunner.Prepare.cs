@@ -126,6 +126,7 @@ public sealed partial class BatchJobRunner
                     Database = database,
                     Output = new BatchOutput(format, outputs, batchable),
                     OutputPath = output,
+                    InputPath = database[BatchJobKeys.InputPath],
                     Text = text,
                     Batchable = batchable,
                     BatchSize = batchSize,
@@ -279,7 +280,7 @@ public sealed partial class BatchJobRunner
         }
         catch (BatchJobException ex)
         {
-            throw new BatchJobException($"job {existing[BatchJobKeys.Id]} started on model {spec.Model} version {version}, which it must finish on: {ex.Message}", ex);
+            throw new BatchJobException($"job {existing[BatchJobKeys.Id]} started on model {spec.Model} version {version}, which it must finish on: {ex.Message}", ex, ex.Kind);
         }
     }
 

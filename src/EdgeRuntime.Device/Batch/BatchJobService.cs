@@ -98,14 +98,14 @@ public sealed partial class BatchJobService : BackgroundService
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex);
+            throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex, BatchJobErrorKind.Failed);
         }
 
         lock (_gate)
         {
             if (!EnsureLoaded())
             {
-                throw new BatchJobException($"the batch job registry {_registryPath} cannot be read ({_loadFailure}); no job is accepted until it can");
+                throw new BatchJobException($"the batch job registry {_registryPath} cannot be read ({_loadFailure}); no job is accepted until it can", BatchJobErrorKind.Unavailable);
             }
 
             if (_jobs.TryGetValue(resolved.Id!, out var existing) && !BatchJobStates.IsFinished(existing.Status.State))
@@ -119,7 +119,7 @@ public sealed partial class BatchJobService : BackgroundService
             }
             catch (IOException ex)
             {
-                throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex);
+                throw new BatchJobException($"the job cannot be checked: {ex.Message}", ex, BatchJobErrorKind.Failed);
             }
 
             var job = new Job(resolved, Queued(resolved), _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -136,7 +136,7 @@ public sealed partial class BatchJobService : BackgroundService
                     _jobs[resolved.Id!] = existing;
                 }
 
-                throw new BatchJobException($"cannot record the job in {_registryPath}: {ex.Message}", ex);
+                throw new BatchJobException($"cannot record the job in {_registryPath}: {ex.Message}", ex, BatchJobErrorKind.Failed);
             }
 
             LogQueued(_logger, resolved.Id!, resolved.Trigger, resolved.Model, resolved.Output);
@@ -259,7 +259,7 @@ public sealed partial class BatchJobService : BackgroundService
             }
             catch (IOException ex)
             {
-                throw new BatchJobException($"the {what} {path} cannot be checked: {ex.Message}", ex);
+                throw new BatchJobException($"the {what} {path} cannot be checked: {ex.Message}", ex, BatchJobErrorKind.Failed);
             }
 
             if (touches is not null)

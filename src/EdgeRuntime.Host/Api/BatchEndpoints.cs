@@ -25,7 +25,8 @@ internal static class BatchEndpoints
 
     /// <summary>
     /// 202 with the job's status and its address; for a request that cannot become a job, the reason with 404 (unknown
-    /// model or version), 403 (a path it may not use), 409 (another job holds its files) or 400 (anything else).
+    /// model or version), 403 (a path it may not use), 409 (another job holds its files), 500 or 503 (the device failed
+    /// checking or recording it, or accepts no job for now) or 400 (anything else).
     /// </summary>
     private static async Task Submit(HttpContext context)
     {
@@ -82,6 +83,8 @@ internal static class BatchEndpoints
         BatchJobErrorKind.NotFound => StatusCodes.Status404NotFound,
         BatchJobErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         BatchJobErrorKind.Conflict => StatusCodes.Status409Conflict,
+        BatchJobErrorKind.Failed => StatusCodes.Status500InternalServerError,
+        BatchJobErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
