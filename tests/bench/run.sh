@@ -290,10 +290,12 @@ fi
 #    FP32 [64 features] -> [8 scores], 2.2 MFLOP a row), the same batch size (64) and the same threads (1 and 2,
 #    one intra-op thread each, as the job's workers run). The job reads BATCH_ROWS rows from an .npy file and
 #    writes every result into its SQLite results database with its checkpoint; ROUNDS (3) runs each, median.
+#    The job runs twice per round: from the build output under the JIT (`dotnet edge-runtime.dll`), and as the
+#    Native AOT binary the linux-x64-aot profile publishes (what a device runs; no JIT warm-up in the job's time).
 # 2. Online latency: the host serving the demo model (JSON, 1 and 8 connections) alone, then while an
 #    in-host batch job scores the scorer's rows with the default settings (half the cores, nice 10, SCHED_IDLE),
 #    with nice 10 only (IdleScheduling false), and with an inconsiderate job (every core, nice 0) for contrast. The server and wrk are not pinned: the job
-#    competes for both cores, as it would on a device.
+#    competes for both cores, as it would on a device. BATCH_ONLINE_MODES picks the job modes (empty: throughput only).
 # Writes artifacts/bench/batch.md.
 if [ "$scenario" = batch ]; then
   rounds="${ROUNDS:-3}"
@@ -301,38 +303,56 @@ if [ "$scenario" = batch ]; then
   bwork="$work/batch"
   "${bench[@]}" batch-data --out "$bwork" --rows "$batch_rows" >&2
   edge=(dotnet "$bin/edge-runtime.dll")
+  modes="${BATCH_ONLINE_MODES-considerate nice-only inconsiderate}"
+  say "publishing the Native AOT binary (linux-x64-aot)"
+  dotnet publish "$root/src/EdgeRuntime.Host" -p:PublishProfileFullPath="$root/publish-profiles/linux-x64-aot.pubxml" \
+    -o "$bwork/aot" -nologo -v quiet -clp:ErrorsOnly >&2
   median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   table="$out/batch.md"
   {
-    echo "| threads | raw batched Run (rows/s) | batch job (rows/s) | job / raw |"
-    echo "| ---: | ---: | ---: | ---: |"
+    echo "| threads | raw batched Run (rows/s) | batch job, JIT (rows/s) | job / raw | batch job, Native AOT (rows/s) | job / raw |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
   } >"$table.throughput"
+  run_job() { # threads label command...: one job over the scorer's rows; prints its rows per second
+    local t="$1" label="$2"
+    shift 2
+    rm -rf "$bwork/out-$t.db" "$bwork/out-$t.db-wal" "$bwork/out-$t.db-shm"
+    # Called inside $(...), where set -e does not hold: a failed job must fail the function itself.
+    "$@" batch --data "$bwork/data" --models "$bwork/models" --model scorer --input "$bwork/scorer.npy" \
+      --output "$bwork/out-$t.db" --batch-size 64 --parallelism "$t" --json >"$bwork/status-$t.json" || return 1
+    local rate
+    rate="$(grep -o '"rows_per_second":[0-9.eE+]*' "$bwork/status-$t.json" | cut -d: -f2)"
+    [ -n "$rate" ] || { echo "run.sh: the $label batch job printed no rate: $(cat "$bwork/status-$t.json")" >&2; return 1; }
+    echo "kind=batch-job build=$label threads=$t round=$round rows_per_second=$rate $(cat "$bwork/status-$t.json")" | tee -a "$results" >&2
+    echo "$rate"
+  }
   for t in 1 2; do
     say "raw batched Run, scorer, batch 64, $t thread(s)"
     raw_rows=""
     job_rows=""
+    aot_rows=""
     for round in $(seq "$rounds"); do
       line="$("${bench[@]}" raw-run --model "$bwork/models/scorer/1/model.onnx" --shape 64,64 --threads "$t" \
         --profile "$bwork/profile-1.json" --seconds "$duration" --warmup "$warmup" | grep '^RESULT ')"
       echo "kind=batch-raw threads=$t round=$round ${line#RESULT }" | tee -a "$results" >&2
       raw_rows+="$(echo "$line" | grep -o 'rps=[0-9.]*' | cut -d= -f2 | awk '{ print $1 * 64 }') "
-      rm -rf "$bwork/out-$t.db" "$bwork/out-$t.db-wal" "$bwork/out-$t.db-shm"
-      "${edge[@]}" batch --data "$bwork/data" --models "$bwork/models" --model scorer --input "$bwork/scorer.npy" \
-        --output "$bwork/out-$t.db" --batch-size 64 --parallelism "$t" --json >"$bwork/status-$t.json"
-      rate="$(grep -o '"rows_per_second":[0-9.eE+]*' "$bwork/status-$t.json" | cut -d: -f2)"
-      echo "kind=batch-job threads=$t round=$round rows_per_second=$rate $(cat "$bwork/status-$t.json")" | tee -a "$results" >&2
+      rate="$(run_job "$t" jit "${edge[@]}")"
       job_rows+="$rate "
+      rate="$(run_job "$t" aot "$bwork/aot/edge-runtime")"
+      aot_rows+="$rate "
     done
     raw_median="$(echo "$raw_rows" | tr ' ' '\n' | grep . | median)"
     job_median="$(echo "$job_rows" | tr ' ' '\n' | grep . | median)"
-    awk -v t="$t" -v r="$raw_median" -v j="$job_median" 'BEGIN { printf "| %d | %.0f | %.0f | %.1f %% |\n", t, r, j, 100 * j / r }' >>"$table.throughput"
+    aot_median="$(echo "$aot_rows" | tr ' ' '\n' | grep . | median)"
+    awk -v t="$t" -v r="$raw_median" -v j="$job_median" -v a="$aot_median" \
+      'BEGIN { printf "| %d | %.0f | %.0f | %.1f %% | %.0f | %.1f %% |\n", t, r, j, 100 * j / r, a, 100 * a / r }' >>"$table.throughput"
   done
 
   {
     echo "| batch job | connections | req/s | p50 (µs) | p99 (µs) | job rows/s meanwhile |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   } >"$table.online"
-  for mode in considerate nice-only inconsiderate; do
+  for mode in $modes; do
     data="$work/batch-host-$mode"
     rm -rf "$data"
     mkdir -p "$data/batch"
@@ -370,7 +390,7 @@ if [ "$scenario" = batch ]; then
     done
     stop "$server_pid"
   done
-  { cat "$table.throughput"; echo; cat "$table.online"; } >"$table"
+  { cat "$table.throughput"; if [ -n "$modes" ]; then echo; cat "$table.online"; fi; } >"$table"
   rm -f "$table.throughput" "$table.online"
   cat "$table" >&2
   exit 0
