@@ -1,4 +1,5 @@
 using EdgeRuntime.Contracts.Batch;
+using EdgeRuntime.Device.Deployment;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.Device.Batch;
@@ -10,8 +11,9 @@ public sealed partial class BatchJobService
 
     /// <summary>
     /// Submits each enabled schedule's job at each occurrence (<see cref="BatchSchedule.SpecFor"/>). An occurrence whose
-    /// previous job from the same schedule has not finished is skipped; occurrences missed while the host was down are not
-    /// caught up: the first one after the start is the next one.
+    /// previous job from the same schedule has not finished is skipped. At the start, a schedule with
+    /// <see cref="BatchScheduleOptions.CatchUp"/> runs the latest occurrence it missed since the host last watched it
+    /// (<c>&lt;data&gt;/batch-state/schedules.json</c>); one the host never watched before starts from now.
     /// </summary>
     private async Task RunSchedulesAsync(CancellationToken cancellationToken)
     {
@@ -43,8 +45,29 @@ public sealed partial class BatchJobService
         }
 
         var now = _time.GetUtcNow();
-        var next = schedules.ToDictionary(s => s.Name, s => s.Next(now), StringComparer.Ordinal);
         var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        var watched = ReadWatched();
+        var handled = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var schedule in schedules)
+        {
+            // A job of the schedule that the restart resumed counts as its previous one, still running.
+            if (List().FirstOrDefault(j => j.Trigger == schedule.Trigger && !BatchJobStates.IsFinished(j.State)) is { } resumed)
+            {
+                last[schedule.Name] = resumed.Id;
+            }
+
+            if (schedule.Options.CatchUp && watched.TryGetValue(schedule.Name, out var since)
+                && schedule.LatestBetween(DateTimeOffset.FromUnixTimeMilliseconds(since), now) is { } missed)
+            {
+                LogCatchingUp(_logger, schedule.Name, missed);
+                Fire(schedule, missed, last);
+            }
+
+            handled[schedule.Name] = now.ToUnixTimeMilliseconds();
+        }
+
+        WriteWatched(handled);
+        var next = schedules.ToDictionary(s => s.Name, s => s.Next(now), StringComparer.Ordinal);
         while (true)
         {
             var due = next.Values.OfType<DateTimeOffset>().Order().FirstOrDefault();
@@ -67,8 +90,40 @@ public sealed partial class BatchJobService
                 {
                     Fire(schedule, occurrence, last);
                     next[schedule.Name] = schedule.Next(now);
+                    handled[schedule.Name] = occurrence.ToUnixTimeMilliseconds();
+                    WriteWatched(handled);
                 }
             }
+        }
+    }
+
+    private string WatchedPath => Path.Combine(_paths.StateDirectory, "schedules.json");
+
+    /// <summary>Per schedule, the time up to which the host has handled its occurrences (Unix ms); empty when unknown.</summary>
+    private Dictionary<string, long> ReadWatched()
+    {
+        try
+        {
+            return DurableFile.Read(WatchedPath, BatchJsonContext.Default.DictionaryStringInt64) ?? [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWatchedUnavailable(_logger, WatchedPath, ex.Message);
+            return [];
+        }
+    }
+
+    private void WriteWatched(Dictionary<string, long> handled)
+    {
+        try
+        {
+            Directory.CreateDirectory(_paths.StateDirectory);
+            DurableFile.Write(WatchedPath, handled, BatchJsonContext.Default.DictionaryStringInt64);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only catching up after a restart depends on it; the schedules themselves go on.
+            LogWatchedUnavailable(_logger, WatchedPath, ex.Message);
         }
     }
 
@@ -91,6 +146,12 @@ public sealed partial class BatchJobService
             LogScheduleRefused(_logger, schedule.Name, occurrence, ex.Message);
         }
     }
+
+    [LoggerMessage(EventId = 1839, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: running the occurrence at {Occurrence}, missed while the host was down")]
+    private static partial void LogCatchingUp(ILogger logger, string schedule, DateTimeOffset occurrence);
+
+    [LoggerMessage(EventId = 1840, Level = LogLevel.Warning, Message = "Batch schedules: {Path} cannot be read or written, so occurrences missed while the host is down may not be caught up: {Reason}")]
+    private static partial void LogWatchedUnavailable(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 1826, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: skipping the run at {Occurrence}, its previous job {Job} is still {State}")]
     private static partial void LogScheduleSkipped(ILogger logger, string schedule, DateTimeOffset occurrence, string job, string state);

@@ -7,4 +7,5 @@ namespace EdgeRuntime.Device.Batch;
 [JsonSerializable(typeof(BatchJobRegistry))]
 [JsonSerializable(typeof(BatchJobEntry))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(Dictionary<string, long>))]
 internal sealed partial class BatchJsonContext : JsonSerializerContext;

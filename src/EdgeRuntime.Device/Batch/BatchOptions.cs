@@ -58,6 +58,12 @@ public sealed class BatchScheduleOptions
 
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether the host, when it starts, runs the latest occurrence it missed while it was down (once, however many it
+    /// missed), as a device that was off at 02:00 still scores the night's table when it is back.
+    /// </summary>
+    public bool CatchUp { get; set; } = true;
+
     public string Model { get; set; } = "";
 
     public string? Version { get; set; }

@@ -9,6 +9,9 @@ internal sealed record BatchSchedule(string Name, CronExpression Cron, TimeZoneI
     /// <summary>Occurrences <see cref="OutputCollision"/> looks at: well over a year of a daily schedule.</summary>
     private const int OccurrencesChecked = 500;
 
+    /// <summary>How far <see cref="LatestBetween"/> looks back at a time: the last stands for "all the way".</summary>
+    private static readonly TimeSpan[] LookBacks = [TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(32), TimeSpan.FromDays(400), TimeSpan.MaxValue];
+
     /// <summary>The trigger of the jobs a schedule starts: <c>schedule:&lt;name&gt;</c>.</summary>
     public string Trigger => "schedule:" + Name;
 
@@ -33,6 +36,36 @@ internal sealed record BatchSchedule(string Name, CronExpression Cron, TimeZoneI
 
     /// <summary>The next occurrence after <paramref name="now"/>; null when the expression has none.</summary>
     public DateTimeOffset? Next(DateTimeOffset now) => Cron.GetNextOccurrence(now, Zone);
+
+    /// <summary>The latest occurrence after <paramref name="after"/> and at or before <paramref name="until"/>; null when there is none.</summary>
+    public DateTimeOffset? LatestBetween(DateTimeOffset after, DateTimeOffset until)
+    {
+        // Cron has no "previous occurrence": walk forward, from the shortest look-back that holds one, so that a schedule
+        // with a seconds field and a long downtime does not walk every second of it.
+        foreach (var lookBack in LookBacks)
+        {
+            var from = until - after > lookBack ? until - lookBack : after;
+            if (Next(from) is not { } first || first > until)
+            {
+                if (from == after)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            var latest = first;
+            while (Next(latest) is { } next && next <= until)
+            {
+                latest = next;
+            }
+
+            return latest;
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Why the schedule's runs would not each write an output of their own, naming two runs that would share one; null

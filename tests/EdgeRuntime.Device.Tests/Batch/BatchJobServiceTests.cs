@@ -7,6 +7,7 @@ using EdgeRuntime.Device.Batch;
 using EdgeRuntime.Device.Inference;
 using EdgeRuntime.Device.Telemetry;
 using EdgeRuntime.Device.Tests.Sync;
+using EdgeRuntime.Device.Tests.Telemetry;
 using EdgeRuntime.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -207,6 +208,35 @@ public sealed class BatchJobServiceTests
         Assert.That(match.Success, Is.True, job.Id);
         Assert.That(job.Output, Is.EqualTo(Path.Combine(_store.BatchDirectory, "scheduled", $"nightly-{match.Groups[1].Value}-{match.Groups[2].Value}.csv")));
         Assert.That(File.ReadAllLines(job.Output), Has.Length.EqualTo(31));
+    }
+
+    /// <summary>
+    /// A nightly schedule whose host was down for three nights runs once when the host is back, for the latest night it
+    /// missed; the time the host watched up to is kept in batch-state/schedules.json.
+    /// </summary>
+    [Test]
+    public async Task Schedule_MissedWhileDown_RunsTheLatestOccurrenceOnceAtStart()
+    {
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var options = Nightly(catchUp: true);
+        var service = await RestartAfterThreeDaysAsync(options, clock);
+
+        await Wait.UntilAsync(() => Scheduled(service).Any(j => j.State == BatchJobStates.Completed), "the missed night's job completed");
+        Assert.That(Scheduled(service).Select(j => j.Id), Is.EqualTo(new[] { "nightly-20260304-020000" }), "only the latest missed night runs");
+        Assert.That(File.ReadAllLines(Path.Combine(_store.BatchDirectory, "scheduled", "nightly-20260304.csv")), Has.Length.EqualTo(31));
+        Assert.That(Watched()["nightly"], Is.EqualTo(clock.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    /// <summary>With <c>CatchUp</c> off, nights missed while the host was down stay missed.</summary>
+    [Test]
+    public async Task Schedule_MissedWhileDownWithoutCatchUp_RunsNothing()
+    {
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var service = await RestartAfterThreeDaysAsync(Nightly(catchUp: false), clock);
+
+        // The file is written after the catch-up decision: once it holds the new start, a catch-up would have been submitted.
+        await Wait.UntilAsync(() => Watched().GetValueOrDefault("nightly") == clock.GetUtcNow().ToUnixTimeMilliseconds(), "the second start recorded itself");
+        Assert.That(Scheduled(service), Is.Empty);
     }
 
     /// <summary>
@@ -422,6 +452,38 @@ public sealed class BatchJobServiceTests
             .Where(r => r.Type == TelemetryRecordTypes.BatchJobFinished && r.Kind == TelemetryKind.Event)
             .Select(r => JsonSerializer.Deserialize(r.Payload, ContractsJsonContext.Default.BatchJobStatus)!)];
 
+    private static BatchOptions Nightly(bool catchUp) => new()
+    {
+        Parallelism = 1,
+        Schedules =
+        {
+            ["nightly"] = new BatchScheduleOptions { Cron = "0 2 * * *", Model = "demo", Input = "rows.test", Output = "scheduled/{name}-{date}.csv", CatchUp = catchUp },
+        },
+    };
+
+    /// <summary>Starts a service that watches the schedules from the clock's time, stops it, and starts another three days later.</summary>
+    private async Task<BatchJobService> RestartAfterThreeDaysAsync(BatchOptions options, ManualTimeProvider clock)
+    {
+        var first = await StartAsync(options, time: clock);
+        await Wait.UntilAsync(() => Watched().ContainsKey("nightly"), "the first start recorded when it began watching");
+        Assert.That(Scheduled(first), Is.Empty, "nothing was due while the first service ran");
+        await first.StopAsync(CancellationToken.None);
+        first.Dispose();
+        _services.Remove(first);
+
+        clock.Advance(TimeSpan.FromDays(3));
+        return await StartAsync(options, time: clock);
+    }
+
+    private static List<BatchJobStatus> Scheduled(BatchJobService service) =>
+        [.. service.List().Where(j => j.Trigger == "schedule:nightly")];
+
+    private Dictionary<string, long> Watched()
+    {
+        var path = Path.Combine(_store.DataPath, "batch-state", "schedules.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, long>>(File.ReadAllText(path)) ?? [] : [];
+    }
+
     private static BatchJobSpec Job(string output) => new()
     {
         Model = "demo",
@@ -430,7 +492,7 @@ public sealed class BatchJobServiceTests
         Trigger = "api",
     };
 
-    private BatchJobService NewService(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null)
+    private BatchJobService NewService(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null, TimeProvider? time = null)
     {
         var source = input ?? _input;
         var service = new BatchJobService(
@@ -440,15 +502,15 @@ public sealed class BatchJobServiceTests
             NullLoggerFactory.Instance,
             recorder,
             metrics,
-            time: null,
+            time,
             openInput: (_, _, _) => source);
         _services.Add(service);
         return service;
     }
 
-    private async Task<BatchJobService> StartAsync(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null)
+    private async Task<BatchJobService> StartAsync(BatchOptions? options = null, TelemetryRecorder? recorder = null, DeviceMetrics? metrics = null, TestInput? input = null, TimeProvider? time = null)
     {
-        var service = NewService(options, recorder, metrics, input);
+        var service = NewService(options, recorder, metrics, input, time);
         await service.StartAsync(CancellationToken.None);
         return service;
     }
