@@ -37,11 +37,10 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     private readonly Dictionary<string, long> _lastShadowReport = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GuardrailTrip> _trips = new(StringComparer.Ordinal);
 
-    // What readers are shown: each model's state once the repository serves by it, so a caller that reads "stable 2"
-    // is served version 2. The file is written first, so between the two a reader sees the previous state (null: the
-    // model had no rollout). A model this process has not saved yet is shown as its file says, which is what the
-    // repository read at its start.
-    private readonly ConcurrentDictionary<string, RolloutState?> _shown = new(StringComparer.Ordinal);
+    // While a save runs, the state readers are shown instead of the file (null: the model had no rollout): the file is
+    // written before the repository serves by it, so a caller that reads "stable 2" must not read it from the file
+    // until then. Outside a save, the file is what the repository serves by.
+    private readonly ConcurrentDictionary<string, RolloutState?> _saving = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
     private int _tickQueued;
@@ -113,18 +112,14 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
         return [.. Directory.EnumerateDirectories(root)
             .Select(d => DurableFile.Read(Path.Combine(d, ModelRepository.RolloutFileName), RolloutJsonContext.Default.RolloutState))
             .OfType<RolloutState>()
-            .Select(s => _shown.TryGetValue(s.Model, out var shown) ? shown : s)
+            .Select(s => _saving.TryGetValue(s.Model, out var shown) ? shown : s)
             .OfType<RolloutState>()
             .OrderBy(s => s.Model, StringComparer.Ordinal)];
     }
 
     /// <summary>A model's rollout state as saved and in effect (the repository serves by it); null when no rollout manages it.</summary>
-    public RolloutState? StateOf(string model)
-    {
-        // A model whose directory (and so its rollout.json) is gone has no rollout, whatever was shown last.
-        var saved = ModelRepository.IsValidName(model) ? Load(model) : null;
-        return saved is null ? null : _shown.TryGetValue(model, out var shown) ? shown : saved;
-    }
+    public RolloutState? StateOf(string model) =>
+        !ModelRepository.IsValidName(model) ? null : _saving.TryGetValue(model, out var shown) ? shown : Load(model);
 
     /// <summary>A model's rollout state as saved, or, for a model no rollout has managed yet, what it would start from (what serves now is stable).</summary>
     public RolloutState CurrentOf(string model) => StateOf(model) ?? Initial(model);
@@ -590,22 +585,20 @@ public sealed partial class RolloutController : BackgroundService, IRolloutTripH
     private async Task<RolloutState> SaveAsync(RolloutState state, Action<RolloutState>? apply = null)
     {
         var saved = state with { UpdatedMs = Now() };
-        _shown.TryAdd(state.Model, Load(state.Model));
-        Directory.CreateDirectory(Path.Combine(_repository.Root, state.Model));
-        DurableFile.Write(StatePath(state.Model), saved, RolloutJsonContext.Default.RolloutState);
+        _saving[state.Model] = Load(state.Model);
         try
         {
+            Directory.CreateDirectory(Path.Combine(_repository.Root, state.Model));
+            DurableFile.Write(StatePath(state.Model), saved, RolloutJsonContext.Default.RolloutState);
             await RefreshAsync(state.Model).ConfigureAwait(false);
             apply?.Invoke(saved);
         }
-        catch
+        finally
         {
-            // Whether the repository took the new state is unknown: readers get the file until the next save.
-            _shown.TryRemove(state.Model, out _);
-            throw;
+            // Served now (or, when the refresh failed, served once the repository's next scan reads the file).
+            _saving.TryRemove(state.Model, out _);
         }
 
-        _shown[state.Model] = saved;
         foreach (var observer in _observers)
         {
             observer.OnRolloutChanged(saved);
