@@ -56,14 +56,15 @@ public sealed partial class BatchJobService
                 last[schedule.Name] = resumed.Id;
             }
 
-            if (schedule.Options.CatchUp && watched.TryGetValue(schedule.Name, out var since)
-                && schedule.LatestBetween(DateTimeOffset.FromUnixTimeMilliseconds(since), now) is { } missed)
+            var known = watched.TryGetValue(schedule.Name, out var since);
+            if (known && schedule.Options.CatchUp && schedule.LatestBetween(DateTimeOffset.FromUnixTimeMilliseconds(since), now) is { } missed)
             {
                 LogCatchingUp(_logger, schedule.Name, missed);
                 Fire(schedule, missed, last);
             }
 
-            handled[schedule.Name] = now.ToUnixTimeMilliseconds();
+            // A clock set back at this start must not make occurrences that already ran look missed at the next one.
+            handled[schedule.Name] = known ? Math.Max(since, now.ToUnixTimeMilliseconds()) : now.ToUnixTimeMilliseconds();
         }
 
         WriteWatched(handled);
@@ -104,7 +105,16 @@ public sealed partial class BatchJobService
     {
         try
         {
-            return DurableFile.Read(WatchedPath, BatchJsonContext.Default.DictionaryStringInt64) ?? [];
+            var watched = DurableFile.Read(WatchedPath, BatchJsonContext.Default.DictionaryStringInt64);
+            if (watched is null && File.Exists(WatchedPath))
+            {
+                LogWatchedUnavailable(_logger, WatchedPath, "it is not a JSON object of schedule names and times");
+            }
+
+            // A value no date can have (a file written by something else) is dropped, as an unknown schedule is.
+            var min = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+            var max = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+            return (watched ?? []).Where(w => w.Value >= min && w.Value <= max).ToDictionary(StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -129,13 +139,21 @@ public sealed partial class BatchJobService
 
     private void Fire(BatchSchedule schedule, DateTimeOffset occurrence, Dictionary<string, string> last)
     {
+        var spec = schedule.SpecFor(occurrence);
+        if (Get(spec.Id!) is { } ran)
+        {
+            // This occurrence's job exists already (a host that fired it and died before noting so, a clock set back):
+            // submitting it again would resume or redo it.
+            LogScheduleAlreadyRan(_logger, schedule.Name, occurrence, spec.Id!, ran.State);
+            return;
+        }
+
         if (last.TryGetValue(schedule.Name, out var previous) && Get(previous) is { } status && !BatchJobStates.IsFinished(status.State))
         {
             LogScheduleSkipped(_logger, schedule.Name, occurrence, previous, status.State);
             return;
         }
 
-        var spec = schedule.SpecFor(occurrence);
         try
         {
             var submitted = Submit(spec);
@@ -152,6 +170,9 @@ public sealed partial class BatchJobService
 
     [LoggerMessage(EventId = 1840, Level = LogLevel.Warning, Message = "Batch schedules: {Path} cannot be read or written, so occurrences missed while the host is down may not be caught up: {Reason}")]
     private static partial void LogWatchedUnavailable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 1841, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: the run at {Occurrence} is job {Job}, which exists already ({State}); not submitted again")]
+    private static partial void LogScheduleAlreadyRan(ILogger logger, string schedule, DateTimeOffset occurrence, string job, string state);
 
     [LoggerMessage(EventId = 1826, Level = LogLevel.Information, Message = "Batch schedule {Schedule}: skipping the run at {Occurrence}, its previous job {Job} is still {State}")]
     private static partial void LogScheduleSkipped(ILogger logger, string schedule, DateTimeOffset occurrence, string job, string state);

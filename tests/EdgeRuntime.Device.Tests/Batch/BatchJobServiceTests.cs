@@ -221,10 +221,33 @@ public sealed class BatchJobServiceTests
         var options = Nightly(catchUp: true);
         var service = await RestartAfterThreeDaysAsync(options, clock);
 
-        await Wait.UntilAsync(() => Scheduled(service).Any(j => j.State == BatchJobStates.Completed), "the missed night's job completed");
+        // The file is written once the catch-up is submitted, which may be after its job has completed.
+        await Wait.UntilAsync(
+            () => Scheduled(service).Any(j => j.State == BatchJobStates.Completed) && Watched().GetValueOrDefault("nightly") == clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            "the missed night's job completed and the start recorded itself");
         Assert.That(Scheduled(service).Select(j => j.Id), Is.EqualTo(new[] { "nightly-20260304-020000" }), "only the latest missed night runs");
         Assert.That(File.ReadAllLines(Path.Combine(_store.BatchDirectory, "scheduled", "nightly-20260304.csv")), Has.Length.EqualTo(31));
-        Assert.That(Watched()["nightly"], Is.EqualTo(clock.GetUtcNow().ToUnixTimeMilliseconds()));
+
+        // A host that ran the night and died before noting so: the file still holds the first start. The next start
+        // finds the night's job in the registry and does not submit it again.
+        await StopAsync(service);
+        WriteWatched(new() { ["nightly"] = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() });
+        var third = await StartAsync(options, time: clock);
+        await Wait.UntilAsync(() => Watched().GetValueOrDefault("nightly") == clock.GetUtcNow().ToUnixTimeMilliseconds(), "the third start recorded itself");
+        Assert.That(Scheduled(third).Select(j => (j.Id, j.State)), Is.EqualTo(new[] { ("nightly-20260304-020000", BatchJobStates.Completed) }));
+    }
+
+    /// <summary>A schedules.json holding a time no date can have is ignored rather than stopping the host.</summary>
+    [Test]
+    public async Task Schedule_WatchedFileWithAnImpossibleTime_IsIgnored()
+    {
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        WriteWatched(new() { ["nightly"] = 9_000_000_000_000_000 });
+
+        var service = await StartAsync(Nightly(catchUp: true), time: clock);
+
+        await Wait.UntilAsync(() => Watched().GetValueOrDefault("nightly") == clock.GetUtcNow().ToUnixTimeMilliseconds(), "the start recorded itself");
+        Assert.That(Scheduled(service), Is.Empty);
     }
 
     /// <summary>With <c>CatchUp</c> off, nights missed while the host was down stay missed.</summary>
@@ -467,9 +490,7 @@ public sealed class BatchJobServiceTests
         var first = await StartAsync(options, time: clock);
         await Wait.UntilAsync(() => Watched().ContainsKey("nightly"), "the first start recorded when it began watching");
         Assert.That(Scheduled(first), Is.Empty, "nothing was due while the first service ran");
-        await first.StopAsync(CancellationToken.None);
-        first.Dispose();
-        _services.Remove(first);
+        await StopAsync(first);
 
         clock.Advance(TimeSpan.FromDays(3));
         return await StartAsync(options, time: clock);
@@ -478,10 +499,22 @@ public sealed class BatchJobServiceTests
     private static List<BatchJobStatus> Scheduled(BatchJobService service) =>
         [.. service.List().Where(j => j.Trigger == "schedule:nightly")];
 
-    private Dictionary<string, long> Watched()
+    private string WatchedPath => Path.Combine(_store.DataPath, "batch-state", "schedules.json");
+
+    private Dictionary<string, long> Watched() =>
+        File.Exists(WatchedPath) ? JsonSerializer.Deserialize<Dictionary<string, long>>(File.ReadAllText(WatchedPath)) ?? [] : [];
+
+    private void WriteWatched(Dictionary<string, long> watched)
     {
-        var path = Path.Combine(_store.DataPath, "batch-state", "schedules.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, long>>(File.ReadAllText(path)) ?? [] : [];
+        Directory.CreateDirectory(Path.GetDirectoryName(WatchedPath)!);
+        File.WriteAllText(WatchedPath, JsonSerializer.Serialize(watched));
+    }
+
+    private async Task StopAsync(BatchJobService service)
+    {
+        await service.StopAsync(CancellationToken.None);
+        service.Dispose();
+        _services.Remove(service);
     }
 
     private static BatchJobSpec Job(string output) => new()
