@@ -22,7 +22,11 @@ public sealed partial class ModelSessionFactory
         _cacheDirectory = profile.OptimizedModelCache ? cacheDirectory : null;
         _logger = logger;
         ExecutionProviders.TryParseOptimizationLevel(profile.GraphOptimizationLevel, out _optimizationLevel);
+        DeleteAbandonedWrites();
     }
+
+    /// <summary>How old a load's temporary file must be to count as abandoned (its process died mid-load).</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Runs that fit the cores at once: each run may use the profile's intra-op threads (0 means every
@@ -207,7 +211,35 @@ public sealed partial class ModelSessionFactory
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Nothing was written there, or a later load's cleanup of the cache directory takes it.
+            // Nothing was written there, or the next factory's start removes it once it is old (DeleteAbandonedWrites).
+        }
+    }
+
+    /// <summary>
+    /// Removes optimised models that a load was writing when its process died: each is as large as its model, and no
+    /// later load would ever take it (every load writes under a name of its own). Only old ones go, since another
+    /// process (a batch job beside the host) may be writing one right now.
+    /// </summary>
+    private void DeleteAbandonedWrites()
+    {
+        if (_cacheDirectory is null || !Directory.Exists(_cacheDirectory))
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var file in new DirectoryInfo(_cacheDirectory).EnumerateFiles("*.tmp"))
+            {
+                if (DateTime.UtcNow - file.LastWriteTimeUtc > AbandonedAfter)
+                {
+                    DeleteQuietly(file.FullName);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCacheNotWritten(_cacheDirectory, ex.Message);
         }
     }
 

@@ -143,4 +143,29 @@ public sealed class ModelSessionFactoryTests
         Assert.That(session.ExecutionProvider, Is.EqualTo("CPU"));
         Assert.That(File.ReadAllText(cache), Is.EqualTo("not a directory"));
     }
+
+    /// <summary>
+    /// A temporary file left by a load whose process died is removed when a factory starts, once it is old; a fresh one
+    /// (another process loading right now) and the cache itself stay.
+    /// </summary>
+    [Test]
+    public void New_AbandonedTemporaryFiles_OldOnesRemoved()
+    {
+        var cache = Path.Combine(_directory, "cache");
+        Directory.CreateDirectory(cache);
+        var abandoned = Path.Combine(cache, "model-CPU-all-ort.onnx.0123.tmp");
+        var writing = Path.Combine(cache, "model-CPU-all-ort.onnx.4567.tmp");
+        var cached = Path.Combine(cache, "model-CPU-all-ort.onnx");
+        foreach (var path in new[] { abandoned, writing, cached })
+        {
+            File.WriteAllText(path, "x");
+        }
+
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow - ModelSessionFactory.AbandonedAfter - TimeSpan.FromMinutes(5));
+        File.SetLastWriteTimeUtc(cached, DateTime.UtcNow - TimeSpan.FromDays(30));
+
+        _ = new ModelSessionFactory(new DeviceProfile { IntraOpThreads = 1 }, cache, NullLogger<ModelSessionFactory>.Instance);
+
+        Assert.That(Directory.GetFiles(cache).Order(), Is.EqualTo(new[] { cached, writing }.Order()));
+    }
 }
