@@ -11,8 +11,8 @@ internal readonly record struct BatchResultRecord(
 internal readonly record struct BatchErrorRecord(long Index, string Key, string Error);
 
 /// <summary>
-/// A batch a worker finished, ready to commit: its rows' results and errors, encoded for the output, and the index the
-/// checkpoint moves to once it is committed.
+/// A batch the pipeline's writer encoded, ready to commit: its rows' results and errors, encoded for the output, and
+/// the index the checkpoint moves to once it is committed.
 /// </summary>
 internal sealed class BatchCompleted(long sequence, long nextIndex)
 {
